@@ -1,0 +1,5 @@
+"""treatyledger: a verification platform for strategic arms-control treaties."""
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

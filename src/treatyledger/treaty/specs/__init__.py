@@ -1,0 +1,1 @@
+"""The built-in treaty specifications (TOML files), loaded by treatyledger.treaty.builtin."""

@@ -11,7 +11,7 @@ layer will map the same categories to status codes in one place too.
     ├── InputError                    the user's input is wrong (exit code 2)
     │   ├── SpecError                 a treaty specification is malformed (file, field, problem)
     │   ├── InventoryError            an itemised inventory is malformed (item, field, problem)
-    │   ├── PayloadError              a notification payload does not fit its type (type, field, problem)
+    │   ├── PayloadError              a notification payload does not fit its type
     │   └── RecordError               the public record data is malformed (file, row, problem)
     └── NotFoundError                 a named thing does not exist (exit code 2)
 """

@@ -13,6 +13,7 @@ from treatyledger.treaty.counting import (
     count_limit,
     count_limits,
 )
+from treatyledger.treaty.document import spec_to_json
 from treatyledger.treaty.events import DatePrecision, EventKind, Obligation, StatusEvent
 from treatyledger.treaty.inspections import InspectionRules, InspectionType, QuotaScope
 from treatyledger.treaty.limits import CountBasis, CountingRule, Each, Limit
@@ -87,4 +88,5 @@ __all__ = [
     "parse_duration",
     "parse_spec",
     "resolve_spec",
+    "spec_to_json",
 ]

@@ -39,8 +39,9 @@ class Table:
 
     def fail(self, key: str, problem: str) -> SpecError:
         """An error about ``key`` of this table (``key`` may be empty for the table itself)."""
-        return SpecError(source=self.source, field=self.where(key) if key else self.path,
-                         problem=problem)
+        return SpecError(
+            source=self.source, field=self.where(key) if key else self.path, problem=problem
+        )
 
     def keys(self) -> list[str]:
         """The keys present, in document order."""
@@ -69,8 +70,9 @@ class Table:
 
     def string(self, key: str, default: Any = _MISSING) -> Any:
         """A non-empty string."""
-        return self._typed(key, lambda v: isinstance(v, str) and v.strip() != "",
-                           "a non-empty string", default)
+        return self._typed(
+            key, lambda v: isinstance(v, str) and v.strip() != "", "a non-empty string", default
+        )
 
     def text(self, key: str, default: str = "") -> str:
         """Free text, possibly empty."""
@@ -80,8 +82,10 @@ class Table:
     def count(self, key: str, default: Any = _MISSING) -> Any:
         """A non-negative integer."""
         return self._typed(
-            key, lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
-            "a non-negative integer", default,
+            key,
+            lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+            "a non-negative integer",
+            default,
         )
 
     def flag(self, key: str, default: Any = _MISSING) -> Any:
@@ -99,7 +103,8 @@ class Table:
         value = self._typed(
             key,
             lambda v: isinstance(v, list) and all(isinstance(s, str) and s for s in v),
-            "a list of non-empty strings", default,
+            "a list of non-empty strings",
+            default,
         )
         if value is not default:
             for i, s in enumerate(value):

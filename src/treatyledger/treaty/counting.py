@@ -30,11 +30,17 @@ class Item:
 
     def __post_init__(self) -> None:
         if not self.uid or self.uid.strip() != self.uid:
-            raise InventoryError(item=repr(self.uid), field="uid",
-                                 problem="must be non-empty, without surrounding spaces")
+            raise InventoryError(
+                item=repr(self.uid),
+                field="uid",
+                problem="must be non-empty, without surrounding spaces",
+            )
         if self.warheads is not None and self.warheads < 0:
-            raise InventoryError(item=self.uid, field="warheads",
-                                 problem=f"must be non-negative, got {self.warheads}")
+            raise InventoryError(
+                item=self.uid,
+                field="warheads",
+                problem=f"must be non-negative, got {self.warheads}",
+            )
 
 
 @dataclass(frozen=True)
@@ -76,17 +82,22 @@ def check_items(spec: TreatySpec, items: Iterable[Item]) -> list[Item]:
         kind = spec.item_kind(item.kind)
         if kind is None:
             known = ", ".join(k.id for k in spec.item_kinds)
-            raise InventoryError(item=item.uid, field="kind",
-                                 problem=f"unknown kind {item.kind!r} (known: {known})")
+            raise InventoryError(
+                item=item.uid, field="kind", problem=f"unknown kind {item.kind!r} (known: {known})"
+            )
         if item.status not in statuses:
             known = ", ".join(sorted(statuses))
-            raise InventoryError(item=item.uid, field="status",
-                                 problem=f"unknown status {item.status!r} (known: {known})")
+            raise InventoryError(
+                item=item.uid,
+                field="status",
+                problem=f"unknown status {item.status!r} (known: {known})",
+            )
         if item.uid in seen:
             raise InventoryError(item=item.uid, field="uid", problem="declared twice")
         if not kind.carries_warheads and item.warheads is not None:
-            raise InventoryError(item=item.uid, field="warheads",
-                                 problem=f"a {kind.id} declares no warheads")
+            raise InventoryError(
+                item=item.uid, field="warheads", problem=f"a {kind.id} declares no warheads"
+            )
         seen.add(item.uid)
         checked.append(item)
     return checked
@@ -113,9 +124,10 @@ def _count(limit: Limit, party: str, inventory: list[Item]) -> LimitCount:
             amount = rule.each.fixed
         elif item.warheads is None:
             raise InventoryError(
-                item=item.uid, field="warheads",
+                item=item.uid,
+                field="warheads",
                 problem=f"a {item.status} {item.kind} counts its warheads toward "
-                        f"{limit.id}, but none are declared",
+                f"{limit.id}, but none are declared",
             )
         else:
             amount = item.warheads
@@ -124,8 +136,11 @@ def _count(limit: Limit, party: str, inventory: list[Item]) -> LimitCount:
         tally[1] += amount
     by_rule = tuple(RuleCount(rule, *per_rule[id(rule)]) for rule in limit.counting)
     return LimitCount(
-        limit=limit, party=party, count=sum(r.count for r in by_rule),
-        cap=limit.cap_for(party), by_rule=by_rule,
+        limit=limit,
+        party=party,
+        count=sum(r.count for r in by_rule),
+        cap=limit.cap_for(party),
+        by_rule=by_rule,
     )
 
 

@@ -63,54 +63,89 @@ def parse_spec(text: str, *, source: str) -> TreatySpec:
         raise SpecError(source=source, field="", problem=f"not valid TOML: {exc}") from exc
     unverified: list[str] = []
     doc = Table(data, source=source, path="", unverified=unverified)
-    spec = _read(doc)
+    treaty = _required(doc, "treaty")
+    ident, name = treaty.string("id"), treaty.string("name")
+    illustrative, description = treaty.flag("illustrative", False), treaty.text("description")
+    sources = tuple(treaty.strings("sources", []))
+    treaty.close()
+    dates_table = _required(doc, "dates")
+    dates = dates_table.build(
+        lambda: TreatyDates(
+            signed=dates_table.day("signed"),
+            entry_into_force=dates_table.day("entry_into_force"),
+            expiry=dates_table.day("expiry", None),
+        )
+    )
+    dates_table.close()
+    parties = _each(doc, "parties", lambda t: Party(id=t.string("id"), name=t.string("name")))
+    item_kinds = _each(
+        doc,
+        "item_kinds",
+        lambda t: ItemKind(
+            id=t.string("id"),
+            name=t.string("name"),
+            carries_warheads=t.flag("carries_warheads"),
+            description=t.text("description"),
+        ),
+    )
+    statuses = _each(
+        doc,
+        "statuses",
+        lambda t: Status(
+            id=t.string("id"), name=t.string("name"), description=t.text("description")
+        ),
+    )
+    facility_kinds = _each(
+        doc, "facility_kinds", lambda t: FacilityKind(id=t.string("id"), name=t.string("name"))
+    )
+    item_types = _each(
+        doc,
+        "item_types",
+        lambda t: ItemType(
+            id=t.string("id"),
+            name=t.string("name"),
+            kinds=tuple(t.strings("kinds")),
+            parties=tuple(t.strings("parties")),
+        ),
+        required=False,
+    )
+    limits = _each(doc, "limits", _limit)
+    data_exchange = _data_exchange(_required(doc, "data_exchange"))
+    notifications = _each(doc, "notifications", _notification)
+    inspections = _inspections(_required(doc, "inspections"))
+    commission_table = _required(doc, "commission")
+    commission = commission_table.build(
+        lambda: Commission(
+            name=commission_table.string("name"),
+            sessions_per_year=commission_table.count("sessions_per_year"),
+        )
+    )
+    commission_table.close()
+    events = _each(doc, "events", _event, required=False)
     doc.close()
-    # The document's own tables were closed while being read; assemble the result.
     try:
-        return TreatySpec(**spec, unverified=tuple(unverified))
+        return TreatySpec(
+            id=ident,
+            name=name,
+            illustrative=illustrative,
+            description=description,
+            dates=dates,
+            parties=tuple(parties),
+            item_kinds=tuple(item_kinds),
+            statuses=tuple(statuses),
+            facility_kinds=tuple(facility_kinds),
+            item_types=tuple(item_types),
+            limits=tuple(limits),
+            data_exchange=data_exchange,
+            notifications=tuple(notifications),
+            inspections=inspections,
+            commission=commission,
+            events=tuple(events),
+            sources=sources,
+            unverified=tuple(unverified),
+        )
     except FieldError as exc:
         raise SpecError(source=source, field=exc.field, problem=exc.problem) from exc
-
-
-def _read(doc: Table) -> dict[str, object]:
-    treaty = _required(doc, "treaty")
-    result: dict[str, object] = {
-        "id": treaty.string("id"),
-        "name": treaty.string("name"),
-        "illustrative": treaty.flag("illustrative", False),
-        "description": treaty.text("description"),
-        "sources": tuple(treaty.strings("sources", [])),
-    }
-    treaty.close()
-    dates = _required(doc, "dates")
-    result["dates"] = dates.build(lambda: TreatyDates(
-        signed=dates.day("signed"),
-        entry_into_force=dates.day("entry_into_force"),
-        expiry=dates.day("expiry", None),
-    ))
-    dates.close()
-    result["parties"] = tuple(_each(doc, "parties", lambda t: Party(
-        id=t.string("id"), name=t.string("name"))))
-    result["item_kinds"] = tuple(_each(doc, "item_kinds", lambda t: ItemKind(
-        id=t.string("id"), name=t.string("name"), carries_warheads=t.flag("carries_warheads"),
-        description=t.text("description"))))
-    result["statuses"] = tuple(_each(doc, "statuses", lambda t: Status(
-        id=t.string("id"), name=t.string("name"), description=t.text("description"))))
-    result["facility_kinds"] = tuple(_each(doc, "facility_kinds", lambda t: FacilityKind(
-        id=t.string("id"), name=t.string("name"))))
-    result["item_types"] = tuple(_each(doc, "item_types", lambda t: ItemType(
-        id=t.string("id"), name=t.string("name"), kinds=tuple(t.strings("kinds")),
-        parties=tuple(t.strings("parties"))), required=False))
-    result["limits"] = tuple(_each(doc, "limits", _limit))
-    result["data_exchange"] = _data_exchange(_required(doc, "data_exchange"))
-    result["notifications"] = tuple(_each(doc, "notifications", _notification))
-    result["inspections"] = _inspections(_required(doc, "inspections"))
-    commission = _required(doc, "commission")
-    result["commission"] = commission.build(lambda: Commission(
-        name=commission.string("name"), sessions_per_year=commission.count("sessions_per_year")))
-    commission.close()
-    result["events"] = tuple(_each(doc, "events", _event, required=False))
-    return result
 
 
 def _required(doc: Table, key: str) -> Table:
@@ -144,45 +179,76 @@ def _limit(t: Table) -> Limit:
     party_caps: dict[str, int] = {}
     caps = t.table("party_caps", required=False)
     if caps is not None:
-        for party in caps.keys():
+        for party in caps.keys():  # noqa: SIM118 - Table is not a dict
             party_caps[party] = caps.count(party)
         caps.close()
-    counting = _each(t, "counting", lambda r: CountingRule(
-        kinds=frozenset(r.strings("kinds")),
-        statuses=frozenset(r.strings("statuses")),
-        each=r.parse("each", Each.parse),
-        note=r.text("note"),
-    ))
+    counting = _each(
+        t,
+        "counting",
+        lambda r: CountingRule(
+            kinds=frozenset(r.strings("kinds")),
+            statuses=frozenset(r.strings("statuses")),
+            each=r.parse("each", Each.parse),
+            note=r.text("note"),
+        ),
+    )
     return Limit(
-        id=t.string("id"), name=t.string("name"), cap=t.count("cap"),
-        effective=t.day("effective"), counting=tuple(counting), party_caps=party_caps,
+        id=t.string("id"),
+        name=t.string("name"),
+        cap=t.count("cap"),
+        effective=t.day("effective"),
+        counting=tuple(counting),
+        party_caps=party_caps,
         description=t.text("description"),
     )
 
 
 def _data_exchange(t: Table) -> DataExchangeSchedule:
-    special = _each(t, "special", lambda s: SpecialExchange(
-        as_of=s.day("as_of"), due_within_days=s.count("due_within_days"),
-        replaces=s.day("replaces", None), note=s.text("note"),
-    ), required=False)
-    schedule = t.build(lambda: DataExchangeSchedule(
-        initial_within_days=t.count("initial_within_days"),
-        as_of=tuple(MonthDay.parse(d) for d in t.strings("as_of")),
-        regular_from=t.day("regular_from"),
-        due_within_days=t.count("due_within_days"),
-        change_notice_days=t.count("change_notice_days"),
-        warheads_change_only_at_exchange=t.flag("warheads_change_only_at_exchange"),
-        special=tuple(special),
-    ))
+    special = _each(
+        t,
+        "special",
+        lambda s: SpecialExchange(
+            as_of=s.day("as_of"),
+            due_within_days=s.count("due_within_days"),
+            replaces=s.day("replaces", None),
+            note=s.text("note"),
+        ),
+        required=False,
+    )
+    schedule = t.build(
+        lambda: DataExchangeSchedule(
+            initial_within_days=t.count("initial_within_days"),
+            as_of=t.parse("as_of", _month_days),
+            regular_from=t.day("regular_from"),
+            due_within_days=t.count("due_within_days"),
+            change_notice_days=t.count("change_notice_days"),
+            warheads_change_only_at_exchange=t.flag("warheads_change_only_at_exchange"),
+            special=tuple(special),
+        )
+    )
     t.close()
     return schedule
 
 
+def _month_days(value: object) -> tuple[MonthDay, ...]:
+    """A list of ``"MM-DD"`` days; a malformed one is reported at the list's own field."""
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list of recurring days as 'MM-DD', got {value!r}")
+    return tuple(MonthDay.parse(d) for d in value)
+
+
 def _notification(t: Table) -> NotificationType:
-    fields = _each(t, "fields", lambda f: PayloadField(
-        name=f.string("name"), type=f.parse("type", _choice(FieldType)), required=f.flag("required", True),
-        description=f.text("description"),
-    ), required=False)
+    fields = _each(
+        t,
+        "fields",
+        lambda f: PayloadField(
+            name=f.string("name"),
+            type=f.parse("type", _choice(FieldType)),
+            required=f.flag("required", True),
+            description=f.text("description"),
+        ),
+        required=False,
+    )
     deadline = None
     d = t.table("deadline", required=False)
     if d is not None:
@@ -197,29 +263,40 @@ def _notification(t: Table) -> NotificationType:
         )
         d.close()
     return NotificationType(
-        id=t.string("id"), description=t.string("description"), fields=tuple(fields),
-        deadline=deadline, agreement=t.text("agreement"),
+        id=t.string("id"),
+        description=t.string("description"),
+        fields=tuple(fields),
+        deadline=deadline,
+        agreement=t.text("agreement"),
     )
 
 
 def _inspections(t: Table) -> InspectionRules:
-    types = _each(t, "types", lambda i: InspectionType(
-        id=i.string("id"), name=i.string("name"), description=i.text("description"),
-        annual_quota=i.count("annual_quota"),
-        facility_kinds=frozenset(i.strings("facility_kinds")),
-        notice_before_arrival=i.parse("notice_before_arrival", parse_duration),
-        designation_within=i.parse("designation_within", parse_duration),
-        restrictions_within=i.parse("restrictions_within", parse_duration),
-        max_duration=i.parse("max_duration", parse_duration),
-        reentry_vehicle_count=i.flag("reentry_vehicle_count"),
-    ))
-    rules = t.build(lambda: InspectionRules(
-        types=tuple(types),
-        quota_year_start=t.parse("quota_year_start", MonthDay.parse),
-        quota_scope=t.parse("quota_scope", _choice(QuotaScope)),
-        one_at_a_time=t.flag("one_at_a_time"),
-        max_per_site_per_year=t.count("max_per_site_per_year", None),
-    ))
+    types = _each(
+        t,
+        "types",
+        lambda i: InspectionType(
+            id=i.string("id"),
+            name=i.string("name"),
+            description=i.text("description"),
+            annual_quota=i.count("annual_quota"),
+            facility_kinds=frozenset(i.strings("facility_kinds")),
+            notice_before_arrival=i.parse("notice_before_arrival", parse_duration),
+            designation_within=i.parse("designation_within", parse_duration),
+            restrictions_within=i.parse("restrictions_within", parse_duration),
+            max_duration=i.parse("max_duration", parse_duration),
+            reentry_vehicle_count=i.flag("reentry_vehicle_count"),
+        ),
+    )
+    rules = t.build(
+        lambda: InspectionRules(
+            types=tuple(types),
+            quota_year_start=t.parse("quota_year_start", MonthDay.parse),
+            quota_scope=t.parse("quota_scope", _choice(QuotaScope)),
+            one_at_a_time=t.flag("one_at_a_time"),
+            max_per_site_per_year=t.count("max_per_site_per_year", None),
+        )
+    )
     t.close()
     return rules
 

@@ -80,10 +80,10 @@ class PayloadField:
             return None if ok else "expected an integer"
         if kind is FieldType.BOOLEAN:
             return None if isinstance(value, bool) else "expected true or false"
-        if not (
-            isinstance(value, str) or (kind is FieldType.UID_LIST and isinstance(value, list))
-        ):
-            return f"expected {'a list of identifiers' if kind is FieldType.UID_LIST else 'a string'}"
+        if not (isinstance(value, str) or (kind is FieldType.UID_LIST and isinstance(value, list))):
+            return (
+                f"expected {'a list of identifiers' if kind is FieldType.UID_LIST else 'a string'}"
+            )
         if kind is FieldType.UID_LIST:
             assert isinstance(value, list)
             if not all(isinstance(v, str) and v.strip() == v and v for v in value):

@@ -180,7 +180,9 @@ class TreatySpec:
 
     def _problems(self) -> Iterator[FieldError]:
         if not re.fullmatch(r"[a-z][a-z0-9-]*", self.id):
-            yield FieldError("treaty.id", f"must be lower-case words joined by '-', got {self.id!r}")
+            yield FieldError(
+                "treaty.id", f"must be lower-case words joined by '-', got {self.id!r}"
+            )
         for section, ids in (
             ("parties", [p.id for p in self.parties]),
             ("item_kinds", [k.id for k in self.item_kinds]),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 __all__ = ["MonthDay", "format_duration", "parse_duration"]
 
-_DURATION = re.compile(r"(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?")
+_DURATION = re.compile(r"(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?", re.ASCII)
 
 
 def parse_duration(text: object) -> dt.timedelta:
@@ -24,11 +24,12 @@ def parse_duration(text: object) -> dt.timedelta:
     """
     match = _DURATION.fullmatch(text) if isinstance(text, str) else None
     if not text or match is None or not any(match.groups()):
-        raise ValueError(
-            f"expected a duration such as '5d', '32h', '1d12h' or '90m', got {text!r}"
-        )
+        raise ValueError(f"expected a duration such as '5d', '32h', '1d12h' or '90m', got {text!r}")
     days, hours, minutes = (int(g) if g else 0 for g in match.group("d", "h", "m"))
-    return dt.timedelta(days=days, hours=hours, minutes=minutes)
+    try:
+        return dt.timedelta(days=days, hours=hours, minutes=minutes)
+    except OverflowError as exc:
+        raise ValueError(f"the duration {text!r} is too long") from exc
 
 
 def format_duration(value: dt.timedelta) -> str:
@@ -61,7 +62,7 @@ class MonthDay:
     @classmethod
     def parse(cls, text: object) -> MonthDay:
         """Parse ``"MM-DD"``."""
-        match = re.fullmatch(r"(\d\d)-(\d\d)", text) if isinstance(text, str) else None
+        match = re.fullmatch(r"(\d\d)-(\d\d)", text, re.ASCII) if isinstance(text, str) else None
         if match is None:
             raise ValueError(f"expected a recurring day as 'MM-DD', got {text!r}")
         return cls(int(match.group(1)), int(match.group(2)))

@@ -10,8 +10,15 @@ from rich.console import Console
 
 __all__ = ["console", "emit_json", "err_console"]
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+
+def console() -> Console:
+    """A console on standard output, sized for the terminal (or ``COLUMNS``) of this call."""
+    return Console(highlight=False)
+
+
+def err_console() -> Console:
+    """A console on standard error; messages are not wrapped so paths stay whole."""
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def emit_json(value: Any) -> None:

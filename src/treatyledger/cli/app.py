@@ -24,7 +24,7 @@ class _Root(TyperGroup):
         try:
             return super().invoke(ctx)
         except TreatyLedgerError as exc:
-            err_console.print(f"[bold red]error:[/] {escape(exc.diagnostics())}")
+            err_console().print(f"[bold red]error:[/] {escape(exc.diagnostics())}")
             raise typer.Exit(exit_code_for(exc)) from exc
 
 
@@ -41,8 +41,9 @@ app.add_typer(record.app, name="record")
 
 
 def _version(value: bool) -> None:
+    out = console()
     if value:
-        console.print(f"treatyledger {__version__}")
+        out.print(f"treatyledger {__version__}")
         raise typer.Exit()
 
 

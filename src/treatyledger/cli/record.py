@@ -59,6 +59,7 @@ def show(
     party: PartyOption = None, treaty: TreatyOption = "new-start", json_: JsonOption = False
 ) -> None:
     """Print the published figures of every exchange, with each row's status and sources."""
+    out = console()
     spec, record = _load(treaty, party)
     rows = [r for r in record.rows if party is None or r.party == party]
     if json_:
@@ -95,9 +96,9 @@ def show(
         ]
         note = sources.setdefault(r.source, len(sources) + 1)
         table.add_row(str(r.as_of), r.party, *counts, r.data_status.value, f"[{note}]")
-    console.print(table)
+    out.print(table)
     for text, note in sources.items():
-        console.print(f"[{note}] {escape(text)}", highlight=False)
+        out.print(f"[{note}] {escape(text)}", highlight=False)
 
 
 @app.command("check")
@@ -105,6 +106,7 @@ def check(
     party: PartyOption = None, treaty: TreatyOption = "new-start", json_: JsonOption = False
 ) -> None:
     """Judge every exchange against the central limits in force on its date."""
+    out = console()
     spec, record = _load(treaty, party)
     judgements = [
         j for j in check_record(spec, record) if party is None or j.figures.party == party
@@ -144,13 +146,13 @@ def check(
         table.add_row(
             str(j.figures.as_of), j.figures.party, f"[{_STYLE[j.status]}]{status}[/]", *cells
         )
-    console.print(table)
-    console.print(
+    out.print(table)
+    out.print(
         "* figures wholly or partly unverified in the public record "
         "(see `treaty record show` for sources)"
     )
     exceeded = sum(j.status is RecordStatus.EXCEEDS for j in judgements)
-    console.print(f"{len(judgements)} exchanges; {exceeded} exceeding a limit in force.")
+    out.print(f"{len(judgements)} exchanges; {exceeded} exceeding a limit in force.")
 
 
 @app.command("plot")
@@ -161,9 +163,10 @@ def plot(
     treaty: TreatyOption = "new-start",
 ) -> None:
     """Draw the series for every party with the limits and the key events."""
+    terminal = console()
     # matplotlib loads only when drawing, so other commands start fast.
     from treatyledger.record.plot import plot_record  # noqa: PLC0415
 
     spec, record = _load(treaty, None)
     written = plot_record(spec, record, out)
-    console.print(f"wrote {escape(str(written))}")
+    terminal.print(f"wrote {escape(str(written))}")

@@ -30,6 +30,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 @app.command("list")
 def list_specs(json_: JsonOption = False) -> None:
     """List the built-in treaty specifications."""
+    out = console()
     specs = [load_builtin(name) for name in builtin_names()]
     if json_:
         emit_json(
@@ -52,7 +53,7 @@ def list_specs(json_: JsonOption = False) -> None:
             ", ".join(p.id for p in s.parties),
             "yes" if s.illustrative else "no",
         )
-    console.print(table)
+    out.print(table)
 
 
 @app.command("show")
@@ -73,8 +74,9 @@ def validate(
     file: Annotated[Path, typer.Argument(help="The TOML file to check.", dir_okay=False)],
 ) -> None:
     """Check a specification file; exit 0 only when it is valid."""
+    out = console()
     spec = load_spec(file)
-    console.print(
+    out.print(
         f"[green]valid:[/] {escape(str(file))} specifies {spec.id} with "
         f"{len(spec.parties)} parties, {len(spec.limits)} limits, "
         f"{len(spec.notifications)} notification types, "
@@ -84,14 +86,15 @@ def validate(
 
 
 def _render(spec: TreatySpec) -> None:
+    out = console()
     title = f"[bold]{escape(spec.name)}[/] ({spec.id})"
     if spec.illustrative:
         title += "  [bold yellow]ILLUSTRATIVE, not a real treaty[/]"
-    console.print(title)
+    out.print(title)
     if spec.description:
-        console.print(escape(spec.description))
+        out.print(escape(spec.description))
     d = spec.dates
-    console.print(
+    out.print(
         f"signed {d.signed}, in force {d.entry_into_force}, "
         f"expires {d.expiry or 'never'}; parties: "
         + ", ".join(f"{p.id} ({escape(p.name)})" for p in spec.parties)
@@ -111,10 +114,10 @@ def _render(spec: TreatySpec) -> None:
         if f"limits[{i}].counting" in unverified:
             what += "\n[yellow](unverified)[/]"
         limits.add_row(f"{lim.id}\n[dim]{escape(lim.name)}[/]", cap, str(lim.effective), what)
-    console.print(limits)
+    out.print(limits)
 
     x = spec.data_exchange
-    console.print(
+    out.print(
         f"[bold]Data exchanges[/]: initial within {x.initial_within_days} days of entry into "
         f"force; as of {', '.join(str(a) for a in x.as_of)} each year from {x.regular_from}, "
         f"due within {x.due_within_days} days; changes notified within "
@@ -133,7 +136,7 @@ def _render(spec: TreatySpec) -> None:
         fields = ", ".join(f"{f.name}: {f.type.value}{'' if f.required else '?'}" for f in n.fields)
         agreement = f"\n[dim]{escape(n.agreement)}[/]" if n.agreement else ""
         notes.add_row(f"{n.id}{agreement}", deadline, fields)
-    console.print(notes)
+    out.print(notes)
 
     rules = spec.inspections
     insp = Table(
@@ -162,8 +165,8 @@ def _render(spec: TreatySpec) -> None:
             mark("restrictions_within", format_duration(t.restrictions_within)),
             mark("max_duration", format_duration(t.max_duration)),
         )
-    console.print(insp)
-    console.print(
+    out.print(insp)
+    out.print(
         f"quota year from {rules.quota_year_start} ({rules.quota_scope.value}); "
         f"{'one inspection at a time' if rules.one_at_a_time else 'concurrent inspections allowed'}"
         + (
@@ -191,6 +194,6 @@ def _render(spec: TreatySpec) -> None:
                 ", ".join(o.value for o in ev.affects),
                 escape(ev.summary),
             )
-        console.print(events)
+        out.print(events)
     if spec.unverified:
-        console.print("[yellow]Unverified values (configurable):[/] " + ", ".join(spec.unverified))
+        out.print("[yellow]Unverified values (configurable):[/] " + ", ".join(spec.unverified))

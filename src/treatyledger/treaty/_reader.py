@@ -8,6 +8,7 @@ specification is an error, never silently ignored.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -56,9 +57,15 @@ class Table:
         self._used.add(key)
         if key not in self._data:
             if default is _MISSING:
-                raise self.fail(key, "is required but missing")
+                raise self.fail(key, "is required but missing" + self._misspelt(key))
             return default
         return self._data[key]
+
+    def _misspelt(self, key: str) -> str:
+        """A hint naming an unread key that looks like a misspelling of ``key``."""
+        unread = [k for k in self._data if k not in self._used]
+        close = difflib.get_close_matches(key, unread, n=1, cutoff=0.75)
+        return f" (is {close[0]!r} a misspelling of it?)" if close else ""
 
     def _typed(self, key: str, check: Callable[[Any], bool], what: str, default: Any) -> Any:
         value = self.raw(key, default)
@@ -102,7 +109,7 @@ class Table:
         """A list of non-empty strings without repeats."""
         value = self._typed(
             key,
-            lambda v: isinstance(v, list) and all(isinstance(s, str) and s for s in v),
+            lambda v: isinstance(v, list) and all(isinstance(s, str) and s.strip() for s in v),
             "a list of non-empty strings",
             default,
         )

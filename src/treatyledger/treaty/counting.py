@@ -35,6 +35,10 @@ class Item:
                 field="uid",
                 problem="must be non-empty, without surrounding spaces",
             )
+        if isinstance(self.warheads, bool):
+            raise InventoryError(
+                item=self.uid, field="warheads", problem="must be a whole number, not true/false"
+            )
         if self.warheads is not None and self.warheads < 0:
             raise InventoryError(
                 item=self.uid,

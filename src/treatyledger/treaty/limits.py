@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -98,6 +99,8 @@ class Limit:
     description: str = ""
 
     def __post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", self.id):
+            raise ValueError(f"a limit id must be lower_snake_case (a-z, 0-9, _), got {self.id!r}")
         if self.cap < 0:
             raise ValueError(f"a cap must be non-negative, got {self.cap}")
         for party, cap in self.party_caps.items():

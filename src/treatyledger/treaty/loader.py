@@ -180,7 +180,8 @@ def _limit(t: Table) -> Limit:
     caps = t.table("party_caps", required=False)
     if caps is not None:
         for party in caps.keys():  # noqa: SIM118 - Table is not a dict
-            party_caps[party] = caps.count(party)
+            if party != "unverified":  # the one key that is not a party
+                party_caps[party] = caps.count(party)
         caps.close()
     counting = _each(
         t,
@@ -318,7 +319,9 @@ def _obligations(value: object) -> list[str]:
     allowed = {o.value for o in Obligation}
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValueError("expected a list of obligations")
-    for v in value:
+    for i, v in enumerate(value):
         if v not in allowed:
             raise ValueError(f"{v!r} is not one of {', '.join(sorted(allowed))}")
+        if v in value[:i]:
+            raise ValueError(f"{v!r} is listed twice")
     return value

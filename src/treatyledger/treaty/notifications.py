@@ -80,7 +80,7 @@ class PayloadField:
             return None if ok else "expected an integer"
         if kind is FieldType.BOOLEAN:
             return None if isinstance(value, bool) else "expected true or false"
-        if not (isinstance(value, str) or (kind is FieldType.UID_LIST and isinstance(value, list))):
+        if not isinstance(value, list if kind is FieldType.UID_LIST else str):
             return (
                 f"expected {'a list of identifiers' if kind is FieldType.UID_LIST else 'a string'}"
             )

@@ -11,6 +11,10 @@ from treatyledger.treaty.timing import MonthDay
 __all__ = ["DataExchangeSchedule", "ExchangeKind", "ScheduledExchange", "SpecialExchange"]
 
 
+_MAX_DAYS = 3660
+"""No deadline of a data exchange runs longer than ten years."""
+
+
 class ExchangeKind(enum.Enum):
     """Why an exchange is on the schedule."""
 
@@ -38,8 +42,8 @@ class SpecialExchange:
     note: str = ""
 
     def __post_init__(self) -> None:
-        if self.due_within_days < 0:
-            raise ValueError("due_within_days must be non-negative")
+        if not 0 <= self.due_within_days <= _MAX_DAYS:
+            raise ValueError(f"due_within_days must be between 0 and {_MAX_DAYS} days")
 
 
 @dataclass(frozen=True)
@@ -62,8 +66,8 @@ class DataExchangeSchedule:
 
     def __post_init__(self) -> None:
         for name in ("initial_within_days", "due_within_days", "change_notice_days"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be non-negative")
+            if not 0 <= getattr(self, name) <= _MAX_DAYS:
+                raise ValueError(f"{name} must be between 0 and {_MAX_DAYS} days")
         if not self.as_of:
             raise ValueError("at least one regular as-of day is needed")
         if len(set(self.as_of)) != len(self.as_of):
@@ -73,6 +77,8 @@ class DataExchangeSchedule:
 
     def exchanges(self, *, entry_into_force: dt.date, until: dt.date) -> list[ScheduledExchange]:
         """Every exchange with an as-of date from entry into force up to ``until`` inclusive."""
+        if until < entry_into_force:
+            return []
         result = [
             ScheduledExchange(
                 entry_into_force,

@@ -19,6 +19,7 @@ from treatyledger.treaty.inspections import InspectionRules
 from treatyledger.treaty.limits import CountBasis, Limit
 from treatyledger.treaty.notifications import NotificationType, Vocabulary
 from treatyledger.treaty.schedule import DataExchangeSchedule
+from treatyledger.treaty.timing import MonthDay
 
 __all__ = [
     "Commission",
@@ -214,8 +215,10 @@ class TreatySpec:
             for p in lim.party_caps:
                 if p not in parties:
                     yield FieldError(f"limits[{i}].party_caps", f"unknown party {p!r}")
-            if lim.effective < self.dates.entry_into_force:
-                yield FieldError(f"limits[{i}].effective", "precedes entry into force")
+            if not self.dates.in_force(lim.effective):
+                yield FieldError(
+                    f"limits[{i}].effective", "is not a day on which the treaty is in force"
+                )
             for j, rule in enumerate(lim.counting):
                 where = f"limits[{i}].counting[{j}]"
                 for k in sorted(rule.kinds - kinds.keys()):
@@ -230,6 +233,7 @@ class TreatySpec:
                                 f"counts warheads, but item kind {k!r} carries none "
                                 "(set carries_warheads = true or count it another way)",
                             )
+        yield from self._schedule_problems()
         facility_kinds = {f.id for f in self.facility_kinds}
         for i, it in enumerate(self.inspections.types):
             for fk in sorted(it.facility_kinds - facility_kinds):
@@ -240,6 +244,28 @@ class TreatySpec:
             for p in ev.by:
                 if p not in parties:
                     yield FieldError(f"events[{i}].by", f"unknown party {p!r}")
+
+    def _schedule_problems(self) -> Iterator[FieldError]:
+        schedule = self.data_exchange
+        if not self.dates.in_force(schedule.regular_from):
+            yield FieldError(
+                "data_exchange.regular_from", "is not a day on which the treaty is in force"
+            )
+        for i, special in enumerate(schedule.special):
+            if not self.dates.in_force(special.as_of):
+                yield FieldError(
+                    f"data_exchange.special[{i}].as_of",
+                    "is not a day on which the treaty is in force",
+                )
+            replaces = special.replaces
+            if replaces is not None and (
+                MonthDay(replaces.month, replaces.day) not in schedule.as_of
+                or replaces < schedule.regular_from
+            ):
+                yield FieldError(
+                    f"data_exchange.special[{i}].replaces",
+                    f"{replaces} is not a regular exchange date of the schedule",
+                )
 
     # -- lookups -------------------------------------------------------------
 

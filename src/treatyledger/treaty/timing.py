@@ -33,14 +33,18 @@ def parse_duration(text: object) -> dt.timedelta:
 
 
 def format_duration(value: dt.timedelta) -> str:
-    """Write a timedelta in the compact form :func:`parse_duration` reads."""
+    """Write a timedelta in the compact form :func:`parse_duration` reads.
+
+    Whole days are written in days (``"5d"``), anything else in hours and
+    minutes (``"32h"``, ``"1h30m"``), as treaty texts state them.
+    """
     if value < dt.timedelta(0) or value % dt.timedelta(minutes=1):
         raise ValueError(f"cannot write {value!r} as a whole, non-negative number of minutes")
     total_minutes = int(value / dt.timedelta(minutes=1))
-    days, rest = divmod(total_minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    parts = [f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n]
-    return "".join(parts) or "0h"
+    if total_minutes and total_minutes % (24 * 60) == 0:
+        return f"{total_minutes // (24 * 60)}d"
+    hours, minutes = divmod(total_minutes, 60)
+    return "".join(f"{n}{unit}" for n, unit in ((hours, "h"), (minutes, "m")) if n) or "0h"
 
 
 @dataclass(frozen=True, order=True)

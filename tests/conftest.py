@@ -1,0 +1,38 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from treatyledger.treaty import TreatySpec, load_builtin
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def shared_dir() -> Path:
+    """The shared/ folder beside the project (``TREATYLEDGER_SHARED`` overrides)."""
+    return Path(os.environ.get("TREATYLEDGER_SHARED", ROOT.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def new_start() -> TreatySpec:
+    return load_builtin("new-start")
+
+
+@pytest.fixture(scope="session")
+def strategic_p5() -> TreatySpec:
+    return load_builtin("strategic-p5")
+
+
+@pytest.fixture
+def shared() -> Path:
+    """The shared reference folder; skipped outside CI when absent, an error under CI."""
+    folder = shared_dir()
+    if not folder.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"the shared reference folder {folder} is missing under CI")
+        pytest.skip(f"the shared reference folder {folder} is not present")
+    return folder

@@ -20,6 +20,7 @@ from treatyledger.treaty import (
     builtin_names,
     load_builtin,
     load_spec,
+    parse_spec,
     resolve_spec,
 )
 
@@ -174,3 +175,11 @@ def test_load_spec_on_a_non_utf8_file(tmp_path: Path) -> None:
         "is not UTF-8 text",
     )
     assert "(document)" in err.value.diagnostics()
+
+
+def test_party_caps_can_mark_a_cap_unverified() -> None:
+    source = Path(__file__).parents[2] / "src/treatyledger/treaty/specs/strategic-p5.toml"
+    text = source.read_text(encoding="utf-8").replace("FR = 300", 'FR = 300\nunverified = ["FR"]')
+    spec = parse_spec(text, source="p5.toml")
+    assert spec.unverified == ("limits[1].party_caps.FR",)
+    assert dict(spec.limits[1].party_caps) == {"GB": 260, "FR": 300}

@@ -11,6 +11,8 @@ from treatyledger.treaty import TreatySpec, load_builtin
 
 ROOT = Path(__file__).resolve().parent.parent
 
+pytest_plugins = ["pgcluster"]  # tests/pgcluster.py: the throw-away PostgreSQL cluster
+
 
 def shared_dir() -> Path:
     """The shared/ folder beside the project (``TREATYLEDGER_SHARED`` overrides)."""

@@ -12,20 +12,31 @@ layer will map the same categories to status codes in one place too.
     │   ├── SpecError                 a treaty specification is malformed (file, field, problem)
     │   ├── InventoryError            an itemised inventory is malformed (item, field, problem)
     │   ├── PayloadError              a notification payload does not fit its type
-    │   └── RecordError               the public record data is malformed (file, row, problem)
-    └── NotFoundError                 a named thing does not exist (exit code 2)
+    │   ├── RecordError               the public record data is malformed (file, row, problem)
+    │   └── FormatError               an encoded object (note, key, checkpoint, tile, proof)
+    │                                 does not follow its specification (what, problem)
+    ├── NotFoundError                 a named thing does not exist (exit code 2)
+    ├── VerificationError             a signature, proof or check does not hold (exit code 1)
+    │   └── InconsistencyError        two signed checkpoints of one log disagree (holds both)
+    └── StorageError                  the store failed or refused an operation (exit code 1)
+        └── ConflictError             another writer changed the store first; retry
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "ConflictError",
+    "FormatError",
+    "InconsistencyError",
     "InputError",
     "InventoryError",
     "NotFoundError",
     "PayloadError",
     "RecordError",
     "SpecError",
+    "StorageError",
     "TreatyLedgerError",
+    "VerificationError",
 ]
 
 
@@ -95,3 +106,47 @@ class RecordError(InputError):
 
 class NotFoundError(TreatyLedgerError):
     """A named object (a built-in specification, a party, a limit) does not exist."""
+
+
+class FormatError(InputError):
+    """An encoded object does not follow its specification; nothing was accepted.
+
+    ``what`` names the kind of object (``signed note``, ``checkpoint``,
+    ``verifier key``, ``tile``, ``entry bundle``, ``tlog-proof``), ``problem``
+    says exactly what is wrong with it.
+    """
+
+    def __init__(self, *, what: str, problem: str) -> None:
+        self.what = what
+        self.problem = problem
+        super().__init__(f"malformed {what}: {problem}")
+
+
+class VerificationError(TreatyLedgerError):
+    """A signature, a proof or a consistency check does not hold."""
+
+
+class InconsistencyError(VerificationError):
+    """Two signed checkpoints of the same log cannot both be true.
+
+    Both checkpoints are kept, as signed notes, so the error is its own evidence.
+    """
+
+    def __init__(self, message: str, *, older: bytes, newer: bytes) -> None:
+        self.older = older
+        self.newer = newer
+        super().__init__(message)
+
+    def diagnostics(self) -> str:
+        return (
+            f"{self}\n--- older checkpoint ---\n{self.older.decode('utf-8', 'replace')}"
+            f"--- newer checkpoint ---\n{self.newer.decode('utf-8', 'replace')}"
+        )
+
+
+class StorageError(TreatyLedgerError):
+    """The store failed, or refused an operation that would break its guarantees."""
+
+
+class ConflictError(StorageError):
+    """Another writer changed the store since it was read; the operation changed nothing."""

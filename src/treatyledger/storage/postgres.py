@@ -1,0 +1,377 @@
+"""The PostgreSQL driver: psycopg 3, explicit transactions, counters under row locks.
+
+Every write is one transaction. An append bumps the log's ``entry_count``
+with an upsert that locks the log's row, so concurrent appenders (any number
+of connections, threads or hosts) queue on that lock and get distinct,
+gap-free ranges; the entries go in with binary ``COPY``. A publish locks the
+same row with ``SELECT ... FOR UPDATE`` and compares the tree size before it
+writes. Commits wait for the server's WAL flush (``synchronous_commit`` is
+turned back on for the session if the server has it off).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any, Self
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+
+from treatyledger.errors import ConflictError, InputError, StorageError
+from treatyledger.storage._checks import (
+    check_batch,
+    check_leaf_hash,
+    check_log_name,
+    check_meta_key,
+    check_meta_value,
+    check_publish,
+    check_range,
+    check_stored,
+    check_tile_ids,
+    closed_error,
+)
+from treatyledger.storage._schema import (
+    POSTGRES_BOOTSTRAP,
+    POSTGRES_MIGRATIONS,
+    POSTGRES_SCHEMA,
+    SCHEMA_LOCK_KEY,
+    latest_version,
+)
+from treatyledger.storage.protocols import TileId
+
+__all__ = ["PostgresStore", "describe_conninfo"]
+
+_S = POSTGRES_SCHEMA
+_Connection = psycopg.Connection[tuple[Any, ...]]
+_Cursor = psycopg.Cursor[tuple[Any, ...]]
+
+
+def describe_conninfo(conninfo: str) -> str:
+    """A short name for a connection string, fit for messages: never its password."""
+    try:
+        params = conninfo_to_dict(conninfo)
+    except psycopg.Error:
+        return "PostgreSQL (unparsable connection string)"
+    host = params.get("host") or params.get("hostaddr") or "default host"
+    port = params.get("port")
+    where = f"{host}:{port}" if port else str(host)
+    return f"PostgreSQL database {params.get('dbname') or '(default)'} on {where}"
+
+
+class PostgresStore:
+    """A :class:`~treatyledger.storage.protocols.Store` in a PostgreSQL database.
+
+    ``conninfo`` is a libpq connection string or ``postgresql://`` URL. Opening
+    brings the schema (the ``treatyledger`` namespace) up to date under an
+    advisory lock, so many clients may open a new database at once.
+
+    Threads: a store holds one connection, guarded by a lock, so any thread
+    may call any method and calls run one at a time. Open one store per
+    thread for parallel work. A connection the server dropped is replaced on
+    the next call; a call that failed mid-commit may or may not have been
+    applied, so resubmit appends idempotently (see ``find_leaf``).
+    """
+
+    def __init__(self, conninfo: str, *, log: str = "self") -> None:
+        self._log_name = check_log_name(log)
+        try:
+            params = conninfo_to_dict(conninfo)
+        except psycopg.Error as exc:
+            raise InputError(f"invalid PostgreSQL connection string: {exc}") from exc
+        self._conninfo = conninfo
+        self._extra: dict[str, Any] = (
+            {} if "application_name" in params else {"application_name": "treatyledger"}
+        )
+        self._where = describe_conninfo(conninfo)
+        self._lock = threading.Lock()
+        self._connection: _Connection | None = self._connect()
+        try:
+            self._migrate()
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def log(self) -> str:
+        """The name of the log this store reads and writes."""
+        return self._log_name
+
+    def schema_version(self) -> int:
+        """The schema version of the database (the last migration step applied)."""
+        rows = self._query(f"SELECT coalesce(max(version), 0) FROM {_S}.schema_migrations", ())
+        return int(rows[0][0])
+
+    # Plumbing
+
+    def _connect(self) -> _Connection:
+        try:
+            connection = psycopg.connect(self._conninfo, autocommit=True, **self._extra)
+        except psycopg.Error as exc:
+            raise StorageError(f"cannot connect to {self._where}: {exc}") from exc
+        try:
+            row = connection.execute("SHOW synchronous_commit").fetchone()
+            if row is not None and row[0] == "off":
+                # An acknowledged write must be on disk; other values all wait for a flush.
+                connection.execute("SET synchronous_commit = on")
+        except psycopg.Error as exc:
+            connection.close()
+            raise StorageError(f"cannot configure {self._where}: {exc}") from exc
+        return connection
+
+    def _open_connection(self) -> _Connection:
+        # Called with the lock held.
+        if self._connection is None:
+            raise closed_error(self._log_name)
+        if self._connection.broken:
+            self._connection.close()
+            self._connection = self._connect()
+        return self._connection
+
+    def _migrate(self) -> None:
+        latest = latest_version(POSTGRES_MIGRATIONS)
+        with self._transaction() as cursor:
+            cursor.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{_S}.schema_migrations",))
+            row = cursor.fetchone()
+            if row is not None and row[0]:
+                cursor.execute(f"SELECT coalesce(max(version), 0) FROM {_S}.schema_migrations")
+                current = cursor.fetchone()
+                if current is not None and current[0] == latest:
+                    return  # the common case takes no lock
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK_KEY,))
+            for statement in POSTGRES_BOOTSTRAP:
+                cursor.execute(statement)
+            cursor.execute(f"SELECT coalesce(max(version), 0) FROM {_S}.schema_migrations")
+            found = cursor.fetchone()
+            current_version = int(found[0]) if found is not None else 0
+            if current_version > latest:
+                raise StorageError(
+                    f"{self._where} has schema version {current_version}; this treatyledger "
+                    f"knows versions up to {latest}. Upgrade treatyledger."
+                )
+            for step in POSTGRES_MIGRATIONS:
+                if step.version > current_version:
+                    for statement in step.statements:
+                        cursor.execute(statement)
+                    cursor.execute(
+                        f"INSERT INTO {_S}.schema_migrations (version, description) "
+                        "VALUES (%s, %s)",
+                        (step.version, step.description),
+                    )
+
+    @contextmanager
+    def _transaction(self) -> Iterator[_Cursor]:
+        """Run the block in one transaction; it commits (durably) when the block ends."""
+        with self._lock:
+            connection = self._open_connection()
+            try:
+                with connection.transaction(), connection.cursor(binary=True) as cursor:
+                    yield cursor
+            except psycopg.Error as exc:
+                raise StorageError(f"{self._where}: {exc}") from exc
+
+    def _query(self, sql: str, parameters: Sequence[object]) -> list[tuple[Any, ...]]:
+        with self._lock:
+            connection = self._open_connection()
+            try:
+                with connection.cursor(binary=True) as cursor:
+                    cursor.execute(sql, parameters)
+                    return cursor.fetchall()
+            except psycopg.Error as exc:
+                raise StorageError(f"{self._where}: {exc}") from exc
+
+    # EntryStore
+
+    def append_entries(self, entries: Sequence[bytes], leaf_hashes: Sequence[bytes]) -> int:
+        """Store the entries at the next indexes and return the first (see EntryStore)."""
+        entry_list, hash_list = check_batch(entries, leaf_hashes)
+        log = self._log_name
+        count = len(entry_list)
+        with self._transaction() as cursor:
+            # The upsert locks the log's row until commit: the next appender waits here.
+            cursor.execute(
+                f"INSERT INTO {_S}.logs AS l (name, entry_count) VALUES (%s, %s) "
+                "ON CONFLICT (name) DO UPDATE "
+                "SET entry_count = l.entry_count + EXCLUDED.entry_count RETURNING l.entry_count",
+                (log, count),
+            )
+            row = cursor.fetchone()
+            if row is None:  # pragma: no cover - an upsert always returns its row
+                raise StorageError(f"{self._where}: the counter of log {log!r} did not update")
+            first = int(row[0]) - count
+            with cursor.copy(
+                f"COPY {_S}.entries (log, idx, data, leaf_hash) FROM STDIN (FORMAT BINARY)"
+            ) as copy:
+                copy.set_types(["text", "int8", "bytea", "bytea"])
+                pairs = zip(entry_list, hash_list, strict=True)
+                for offset, (entry, leaf_hash) in enumerate(pairs):
+                    copy.write_row((log, first + offset, entry, leaf_hash))
+        return first
+
+    def read_entries(self, start: int, stop: int) -> list[bytes]:
+        """The entries ``[start, stop)`` (see EntryStore)."""
+        return self._read("data", start, stop)
+
+    def read_leaf_hashes(self, start: int, stop: int) -> list[bytes]:
+        """The leaf hashes of the entries ``[start, stop)`` (see EntryStore)."""
+        return self._read("leaf_hash", start, stop)
+
+    def _read(self, column: str, start: int, stop: int) -> list[bytes]:
+        check_range(start, stop)
+        if start == stop:
+            with self._lock:
+                self._open_connection()
+            return []
+        rows = self._query(
+            f"SELECT {column} FROM {_S}.entries "
+            "WHERE log = %s AND idx >= %s AND idx < %s ORDER BY idx",
+            (self._log_name, start, stop),
+        )
+        check_stored(self._log_name, start, stop, len(rows))
+        return [bytes(row[0]) for row in rows]
+
+    def entry_count(self) -> int:
+        """How many entries are stored."""
+        rows = self._query(f"SELECT entry_count FROM {_S}.logs WHERE name = %s", (self._log_name,))
+        return int(rows[0][0]) if rows else 0
+
+    def find_leaf(self, leaf_hash: bytes) -> int | None:
+        """The smallest index with this leaf hash, or None."""
+        check_leaf_hash(leaf_hash)
+        rows = self._query(
+            f"SELECT idx FROM {_S}.entries WHERE log = %s AND leaf_hash = %s ORDER BY idx LIMIT 1",
+            (self._log_name, leaf_hash),
+        )
+        return int(rows[0][0]) if rows else None
+
+    # TreeStore
+
+    def tree_size(self) -> int:
+        """The published tree size; 0 before the first publish."""
+        rows = self._query(f"SELECT tree_size FROM {_S}.logs WHERE name = %s", (self._log_name,))
+        return int(rows[0][0]) if rows else 0
+
+    def read_tiles(self, ids: Sequence[TileId]) -> dict[TileId, bytes]:
+        """The stored data of the tiles in ``ids``, from one snapshot; absent tiles are omitted."""
+        wanted = check_tile_ids(ids)
+        if not wanted:
+            with self._lock:
+                self._open_connection()
+            return {}
+        rows = self._query(
+            f"SELECT t.level, t.idx, t.data FROM {_S}.tiles AS t "
+            "JOIN unnest(%s::int8[], %s::int8[]) AS w (level, idx) "
+            "ON t.level = w.level AND t.idx = w.idx WHERE t.log = %s",
+            ([level for level, _ in wanted], [index for _, index in wanted], self._log_name),
+        )
+        return {(int(level), int(index)): bytes(data) for level, index, data in rows}
+
+    def latest_checkpoint(self) -> bytes | None:
+        """The checkpoint of the current tree size, or None before the first publish."""
+        rows = self._query(
+            f"SELECT c.note FROM {_S}.logs AS l JOIN {_S}.checkpoints AS c "
+            "ON c.log = l.name AND c.size = l.tree_size WHERE l.name = %s",
+            (self._log_name,),
+        )
+        return bytes(rows[0][0]) if rows else None
+
+    def checkpoint_history(self) -> list[tuple[int, bytes]]:
+        """Every published (size, checkpoint), oldest first."""
+        rows = self._query(
+            f"SELECT size, note FROM {_S}.checkpoints WHERE log = %s ORDER BY size",
+            (self._log_name,),
+        )
+        return [(int(size), bytes(note)) for size, note in rows]
+
+    def publish(
+        self,
+        *,
+        old_size: int,
+        new_size: int,
+        tiles: Mapping[TileId, bytes],
+        checkpoint: bytes,
+    ) -> None:
+        """Write tiles and checkpoint and move the tree size, if it is still ``old_size``."""
+        checked = check_publish(
+            old_size=old_size, new_size=new_size, tiles=tiles, checkpoint=checkpoint
+        )
+        log = self._log_name
+        with self._transaction() as cursor:
+            cursor.execute(
+                f"INSERT INTO {_S}.logs (name) VALUES (%s) ON CONFLICT (name) DO NOTHING", (log,)
+            )
+            cursor.execute(
+                f"SELECT entry_count, tree_size FROM {_S}.logs WHERE name = %s FOR UPDATE", (log,)
+            )
+            row = cursor.fetchone()
+            count, size = (int(row[0]), int(row[1])) if row is not None else (0, 0)
+            if size != old_size:
+                raise ConflictError(
+                    f"log {log!r}: the tree size is {size}, not {old_size}; "
+                    "another writer published first"
+                )
+            if new_size > count:
+                raise ValueError(
+                    f"log {log!r} has {count} entries; cannot publish a tree of size {new_size}"
+                )
+            if checked:
+                cursor.executemany(
+                    f"INSERT INTO {_S}.tiles (log, level, idx, data) VALUES (%s, %s, %s, %s) "
+                    "ON CONFLICT (log, level, idx) DO UPDATE SET data = EXCLUDED.data",
+                    [(log, level, index, data) for (level, index), data in checked.items()],
+                )
+            cursor.execute(
+                f"INSERT INTO {_S}.checkpoints (log, size, note) VALUES (%s, %s, %s) "
+                "ON CONFLICT (log, size) DO UPDATE SET note = EXCLUDED.note",
+                (log, new_size, checkpoint),
+            )
+            cursor.execute(f"UPDATE {_S}.logs SET tree_size = %s WHERE name = %s", (new_size, log))
+
+    # MetaStore
+
+    def get_meta(self, key: str) -> str | None:
+        """The value stored under ``key``, or None."""
+        check_meta_key(key)
+        rows = self._query(
+            f"SELECT value FROM {_S}.meta WHERE log = %s AND key = %s", (self._log_name, key)
+        )
+        return str(rows[0][0]) if rows else None
+
+    def set_meta(self, key: str, value: str, *, create_only: bool = False) -> None:
+        """Store ``value`` under ``key``; with ``create_only`` the key must be new."""
+        check_meta_key(key)
+        check_meta_value(value)
+        log = self._log_name
+        action = "NOTHING" if create_only else "UPDATE SET value = EXCLUDED.value"
+        with self._transaction() as cursor:
+            cursor.execute(
+                f"INSERT INTO {_S}.meta (log, key, value) VALUES (%s, %s, %s) "
+                f"ON CONFLICT (log, key) DO {action} RETURNING 1",
+                (log, key, value),
+            )
+            if cursor.fetchone() is None:
+                raise ConflictError(f"log {log!r}: meta key {key!r} already exists")
+
+    # Lifecycle
+
+    def close(self) -> None:
+        """Close the connection; later calls raise StorageError."""
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+    def __enter__(self) -> Self:
+        """The store itself."""
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Close the store."""
+        self.close()

@@ -1,0 +1,779 @@
+"""One conformance suite that every storage driver must pass: memory, SQLite, PostgreSQL.
+
+Each test gets fresh log names, so the PostgreSQL tests share one database
+without seeing each other. Tests that need a fresh database (migrations) make one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from pgcluster import PostgresCluster
+from treatyledger.errors import ConflictError, NotFoundError, StorageError
+from treatyledger.storage import (
+    EntryStore,
+    MemoryDatabase,
+    MetaStore,
+    SqliteStore,
+    Store,
+    TreeStore,
+    open_store,
+)
+from treatyledger.storage._schema import (
+    POSTGRES_MIGRATIONS,
+    POSTGRES_SCHEMA,
+    SQLITE_MIGRATIONS,
+    latest_version,
+)
+from treatyledger.storage.postgres import PostgresStore
+
+DRIVERS = ["memory", "sqlite", "postgres"]
+SQL_DRIVERS = ["sqlite", "postgres"]
+
+
+@dataclass
+class Backend:
+    """One database of one driver, and how to open stores on it."""
+
+    name: str
+    opener: Callable[[str], Store]
+    url: str | None = None
+    """A database URL for other processes (None for memory)."""
+    raw: Callable[[str, tuple[object, ...]], None] | None = None
+    """Runs one SQL statement directly, behind the driver's back (tables unqualified)."""
+    opened: list[Store] = field(default_factory=list)
+
+    def open(self, log: str) -> Store:
+        """A new store object on this database, closed at the end of the test."""
+        store = self.opener(log)
+        self.opened.append(store)
+        return store
+
+
+def _sqlite_raw(path: Path) -> Callable[[str, tuple[object, ...]], None]:
+    def run(sql: str, parameters: tuple[object, ...]) -> None:
+        connection = sqlite3.connect(path, isolation_level=None)
+        try:
+            connection.execute(sql.replace("%s", "?"), parameters)
+        finally:
+            connection.close()
+
+    return run
+
+
+def _postgres_raw(url: str) -> Callable[[str, tuple[object, ...]], None]:
+    def run(sql: str, parameters: tuple[object, ...]) -> None:
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(f"SET search_path TO {POSTGRES_SCHEMA}")
+            connection.execute(sql, parameters)
+
+    return run
+
+
+def _make_backend(name: str, request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+    if name == "memory":
+        database = MemoryDatabase()
+        return Backend(name, database.open)
+    if name == "sqlite":
+        path = tmp_path / "store.db"
+        return Backend(
+            name,
+            lambda log: SqliteStore(path, log=log),
+            url=f"sqlite:///{path}",
+            raw=_sqlite_raw(path),
+        )
+    url: str = request.getfixturevalue("postgres_url")
+    return Backend(name, lambda log: PostgresStore(url, log=log), url=url, raw=_postgres_raw(url))
+
+
+@pytest.fixture(params=DRIVERS)
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    made = _make_backend(request.param, request, tmp_path)
+    yield made
+    for store in made.opened:
+        store.close()
+
+
+@pytest.fixture(params=SQL_DRIVERS)
+def sql_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    made = _make_backend(request.param, request, tmp_path)
+    yield made
+    for store in made.opened:
+        store.close()
+
+
+def fresh_log() -> str:
+    return f"log-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def store(backend: Backend) -> Store:
+    return backend.open(fresh_log())
+
+
+def leaf(entry: bytes) -> bytes:
+    """A stand-in leaf hash: drivers store whatever digest the log computes."""
+    return hashlib.sha256(b"\x00" + entry).digest()
+
+
+def batch(tag: str, count: int) -> tuple[list[bytes], list[bytes]]:
+    entries = [f"{tag}/{i}".encode() for i in range(count)]
+    return entries, [leaf(e) for e in entries]
+
+
+def snapshot(store: Store) -> dict[str, Any]:
+    """Everything a test can observe about a log, to show that a refused call changed nothing."""
+    count = store.entry_count()
+    return {
+        "entries": store.read_entries(0, count),
+        "hashes": store.read_leaf_hashes(0, count),
+        "tree_size": store.tree_size(),
+        "tiles": store.read_tiles([(level, index) for level in range(3) for index in range(4)]),
+        "checkpoint": store.latest_checkpoint(),
+        "history": store.checkpoint_history(),
+        "meta": store.get_meta("origin"),
+    }
+
+
+def populated(store: Store) -> Store:
+    entries, hashes = batch("base", 5)
+    store.append_entries(entries, hashes)
+    store.publish(
+        old_size=0, new_size=3, tiles={(0, 0): b"t" * 96, (1, 0): b"u" * 32}, checkpoint=b"cp3\n"
+    )
+    store.set_meta("origin", "example.org/log")
+    return store
+
+
+# -- entries ---------------------------------------------------------------------------
+
+
+def test_a_new_log_is_empty(store: Store) -> None:
+    assert store.entry_count() == 0
+    assert store.tree_size() == 0
+    assert store.read_entries(0, 0) == []
+    assert store.read_leaf_hashes(0, 0) == []
+    assert store.find_leaf(leaf(b"x")) is None
+    assert store.read_tiles([(0, 0)]) == {}
+    assert store.latest_checkpoint() is None
+    assert store.checkpoint_history() == []
+    assert store.get_meta("origin") is None
+
+
+def test_the_store_implements_every_protocol(store: Store) -> None:
+    for protocol in (EntryStore, TreeStore, MetaStore, Store):
+        assert isinstance(store, protocol)
+    assert store.log.startswith("log-")
+
+
+def test_appends_return_sequential_first_indexes(store: Store) -> None:
+    everything: list[bytes] = []
+    firsts = []
+    for number, size in enumerate([1, 3, 2, 5, 1]):
+        entries, hashes = batch(f"b{number}", size)
+        firsts.append(store.append_entries(entries, hashes))
+        everything += entries
+    assert firsts == [0, 1, 4, 6, 11]
+    assert store.entry_count() == 12
+    assert store.read_entries(0, 12) == everything
+    assert store.read_leaf_hashes(0, 12) == [leaf(e) for e in everything]
+    assert store.tree_size() == 0  # appending does not publish
+
+
+def test_entries_keep_arbitrary_bytes(store: Store) -> None:
+    entries = [b"", b"\x00\xff" * 100, bytes(range(256)), os.urandom(70_000)]
+    hashes = [b"", b"\x00", b"\xff" * 64, leaf(b"big")]
+    assert store.append_entries(entries, hashes) == 0
+    assert store.read_entries(0, 4) == entries
+    assert store.read_leaf_hashes(0, 4) == hashes
+    assert all(type(e) is bytes for e in store.read_entries(0, 4))
+
+
+def test_reads_return_exactly_the_range(store: Store) -> None:
+    entries, hashes = batch("r", 20)
+    store.append_entries(entries, hashes)
+    for start, stop in [(0, 20), (0, 1), (19, 20), (5, 12), (7, 7), (20, 20), (0, 0)]:
+        assert store.read_entries(start, stop) == entries[start:stop]
+        assert store.read_leaf_hashes(start, stop) == hashes[start:stop]
+
+
+@pytest.mark.parametrize("reader", ["read_entries", "read_leaf_hashes"])
+def test_reads_out_of_range_raise(store: Store, reader: str) -> None:
+    read = getattr(store, reader)
+    with pytest.raises(NotFoundError):
+        read(0, 1)  # an empty log
+    store.append_entries(*batch("o", 4))
+    for start, stop in [(0, 5), (3, 5), (4, 5), (5, 6), (100, 200)]:
+        with pytest.raises(NotFoundError, match="cannot read"):
+            read(start, stop)
+    for start, stop in [(-1, 2), (3, 2), (0, -1)]:
+        with pytest.raises(ValueError, match=r"start|stop"):
+            read(start, stop)
+    with pytest.raises(TypeError):
+        read(0.0, 1)
+
+
+def test_find_leaf_gives_the_smallest_index(store: Store) -> None:
+    store.append_entries([b"a", b"b", b"a"], [leaf(b"a"), leaf(b"b"), leaf(b"a")])
+    store.append_entries([b"b", b"c"], [leaf(b"b"), leaf(b"c")])
+    assert store.find_leaf(leaf(b"a")) == 0
+    assert store.find_leaf(leaf(b"b")) == 1
+    assert store.find_leaf(leaf(b"c")) == 4
+    assert store.find_leaf(leaf(b"d")) is None
+    with pytest.raises(TypeError):
+        store.find_leaf("a")  # type: ignore[arg-type]
+
+
+BAD_BATCHES: list[tuple[str, object, object, type[Exception]]] = [
+    ("empty", [], [], ValueError),
+    ("fewer hashes", [b"a", b"b"], [leaf(b"a")], ValueError),
+    ("more hashes", [b"a"], [leaf(b"a"), leaf(b"b")], ValueError),
+    ("str entry", [b"a", "b"], [leaf(b"a"), leaf(b"b")], TypeError),
+    ("bytearray entry", [bytearray(b"a")], [leaf(b"a")], TypeError),
+    ("None entry", [b"a", None], [leaf(b"a"), leaf(b"b")], TypeError),
+    ("str hash", [b"a"], ["hash"], TypeError),
+    ("hash too long", [b"a"], [b"h" * 65], ValueError),
+    ("bytes as the batch", b"ab", [leaf(b"a"), leaf(b"b")], TypeError),
+    ("str as the batch", [b"a"], "h", TypeError),
+]
+
+
+@pytest.mark.parametrize(
+    ("entries", "hashes", "error"),
+    [case[1:] for case in BAD_BATCHES],
+    ids=[case[0] for case in BAD_BATCHES],
+)
+def test_bad_batches_change_nothing(
+    store: Store, entries: Any, hashes: Any, error: type[Exception]
+) -> None:
+    before = snapshot(populated(store))
+    with pytest.raises(error):
+        store.append_entries(entries, hashes)
+    assert snapshot(store) == before
+    assert store.append_entries([b"next"], [leaf(b"next")]) == 5  # no index was used up
+
+
+def test_a_failure_inside_a_batch_rolls_the_whole_batch_back(sql_backend: Backend) -> None:
+    store = sql_backend.open(fresh_log())
+    store.append_entries(*batch("a", 3))
+    assert sql_backend.raw is not None
+    # Plant a row where the batch's third entry will go, so its insert fails mid-batch.
+    sql_backend.raw(
+        "INSERT INTO entries (log, idx, data, leaf_hash) VALUES (%s, %s, %s, %s)",
+        (store.log, 5, b"planted", leaf(b"planted")),
+    )
+    with pytest.raises(StorageError):
+        store.append_entries(*batch("b", 4))
+    assert store.entry_count() == 3
+    assert store.read_entries(0, 3) == batch("a", 3)[0]
+    assert store.find_leaf(leaf(b"b/0")) is None
+    assert store.find_leaf(leaf(b"b/1")) is None
+    # The store still works afterwards: the same batch fails again, a short one fits.
+    assert store.append_entries(*batch("c", 2)) == 3
+
+
+def test_readers_never_see_part_of_a_batch(backend: Backend) -> None:
+    log = fresh_log()
+    writer, reader = backend.open(log), backend.open(log)
+    size, batches = 50, 20
+    seen: list[int] = []
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            seen.append(reader.entry_count())
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    try:
+        for number in range(batches):
+            writer.append_entries(*batch(f"w{number}", size))
+    finally:
+        done.set()
+        thread.join()
+    assert all(count % size == 0 for count in seen), sorted(set(seen))
+    assert reader.entry_count() == size * batches
+
+
+# -- the tree --------------------------------------------------------------------------
+
+
+def test_publish_moves_the_tree(store: Store) -> None:
+    store.append_entries(*batch("p", 10))
+    store.publish(old_size=0, new_size=4, tiles={(0, 0): b"a" * 128}, checkpoint=b"cp4\n")
+    assert store.tree_size() == 4
+    assert store.latest_checkpoint() == b"cp4\n"
+    store.publish(old_size=4, new_size=10, tiles={(0, 0): b"b" * 320}, checkpoint=b"cp10\n")
+    assert store.tree_size() == 10
+    assert store.latest_checkpoint() == b"cp10\n"
+    assert store.checkpoint_history() == [(4, b"cp4\n"), (10, b"cp10\n")]
+    assert store.entry_count() == 10
+
+
+def test_the_first_publish_may_be_the_empty_tree(store: Store) -> None:
+    store.publish(old_size=0, new_size=0, tiles={}, checkpoint=b"empty\n")
+    assert store.tree_size() == 0
+    assert store.latest_checkpoint() == b"empty\n"
+    assert store.checkpoint_history() == [(0, b"empty\n")]
+
+
+def test_publishing_again_at_the_same_size_replaces_its_checkpoint(store: Store) -> None:
+    store.append_entries(*batch("s", 2))
+    store.publish(old_size=0, new_size=2, tiles={}, checkpoint=b"cp2\n")
+    store.publish(old_size=2, new_size=2, tiles={}, checkpoint=b"cp2\n+cosignature\n")
+    assert store.latest_checkpoint() == b"cp2\n+cosignature\n"
+    assert store.checkpoint_history() == [(2, b"cp2\n+cosignature\n")]
+
+
+def test_publish_with_a_stale_old_size_conflicts_and_changes_nothing(store: Store) -> None:
+    before = snapshot(populated(store))
+    for old_size in (0, 2, 4):
+        with pytest.raises(ConflictError, match="tree size is 3"):
+            store.publish(
+                old_size=old_size, new_size=5, tiles={(0, 0): b"z" * 160}, checkpoint=b"cp5\n"
+            )
+    assert snapshot(store) == before
+
+
+def test_publish_beyond_the_entries_is_refused(store: Store) -> None:
+    before = snapshot(populated(store))
+    with pytest.raises(ValueError, match="has 5 entries"):
+        store.publish(old_size=3, new_size=6, tiles={(0, 0): b"z" * 192}, checkpoint=b"cp6\n")
+    assert snapshot(store) == before
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error"),
+    [
+        ({"old_size": 3, "new_size": 2}, ValueError),
+        ({"old_size": -1, "new_size": 4}, ValueError),
+        ({"checkpoint": b""}, ValueError),
+        ({"checkpoint": "cp"}, TypeError),
+        ({"tiles": {(0, 0): b""}}, ValueError),
+        ({"tiles": {(0, 0): "tile"}}, TypeError),
+        ({"tiles": {(0, -1): b"t"}}, ValueError),
+        ({"tiles": {(0,): b"t"}}, TypeError),
+        ({"tiles": {(0, 0): b"ok", (1, 2**63): b"t"}}, ValueError),
+    ],
+)
+def test_malformed_publishes_change_nothing(
+    store: Store, arguments: dict[str, Any], error: type[Exception]
+) -> None:
+    before = snapshot(populated(store))
+    call: dict[str, Any] = {"old_size": 3, "new_size": 4, "tiles": {}, "checkpoint": b"cp4\n"}
+    with pytest.raises(error):
+        store.publish(**(call | arguments))
+    assert snapshot(store) == before
+
+
+def test_tiles_are_replaced_by_wider_versions(store: Store) -> None:
+    store.append_entries(*batch("t", 3))
+    store.publish(old_size=0, new_size=1, tiles={(0, 0): b"h" * 32}, checkpoint=b"cp1\n")
+    assert store.read_tiles([(0, 0)]) == {(0, 0): b"h" * 32}
+    store.publish(
+        old_size=1, new_size=3, tiles={(0, 0): b"h" * 96, (1, 0): b"i" * 32}, checkpoint=b"cp3\n"
+    )
+    assert store.read_tiles([(0, 0), (1, 0)]) == {(0, 0): b"h" * 96, (1, 0): b"i" * 32}
+
+
+def test_read_tiles_omits_absent_tiles(store: Store) -> None:
+    store.append_entries(*batch("t", 1))
+    tiles = {
+        (level, index): bytes([level, index % 256]) * 32
+        for level in range(3)
+        for index in range(100)
+    }
+    store.publish(old_size=0, new_size=1, tiles=tiles, checkpoint=b"cp1\n")
+    wanted = [(level, index) for level in range(5) for index in range(0, 400, 3)]
+    expected = {tile: data for tile, data in tiles.items() if tile in set(wanted)}
+    assert store.read_tiles(wanted) == expected
+    assert store.read_tiles(wanted + wanted[:10]) == expected  # duplicates are harmless
+    assert store.read_tiles([]) == {}
+    assert store.read_tiles([(9, 9)]) == {}
+    with pytest.raises(ValueError, match="tile level"):
+        store.read_tiles([(-1, 0)])
+    with pytest.raises(TypeError):
+        store.read_tiles((0, 0))  # type: ignore[arg-type]
+
+
+# -- meta ------------------------------------------------------------------------------
+
+
+def test_meta_values_are_set_and_replaced(store: Store) -> None:
+    store.set_meta("origin", "example.org/log")
+    store.set_meta("note", "")
+    store.set_meta("verifier", "ünïcode ☢ key")
+    assert store.get_meta("origin") == "example.org/log"
+    assert store.get_meta("note") == ""
+    assert store.get_meta("verifier") == "ünïcode ☢ key"
+    store.set_meta("origin", "example.org/other")
+    assert store.get_meta("origin") == "example.org/other"
+
+
+def test_create_only_meta_refuses_an_existing_key(store: Store) -> None:
+    store.set_meta("origin", "first", create_only=True)
+    with pytest.raises(ConflictError, match="origin"):
+        store.set_meta("origin", "second", create_only=True)
+    assert store.get_meta("origin") == "first"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "error"),
+    [
+        ("", "v", ValueError),
+        ("k\x00", "v", ValueError),
+        ("k", "v\x00", ValueError),
+        ("k", b"v", TypeError),
+    ],
+)
+def test_bad_meta_is_refused(store: Store, key: Any, value: Any, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        store.set_meta(key, value)
+    assert store.get_meta("k") is None
+
+
+# -- several logs, several store objects, lifetime ---------------------------------------
+
+
+def test_logs_are_isolated_in_one_database(backend: Backend) -> None:
+    ours, theirs = backend.open(fresh_log()), backend.open(fresh_log())
+    populated(ours)
+    assert snapshot(theirs) == snapshot(backend.open(fresh_log()))  # still empty
+    assert theirs.append_entries([b"x"], [leaf(b"base/0")]) == 0
+    assert theirs.find_leaf(leaf(b"base/1")) is None
+    theirs.publish(old_size=0, new_size=1, tiles={(0, 0): b"q" * 32}, checkpoint=b"theirs\n")
+    theirs.set_meta("origin", "their.example/log")
+    assert ours.entry_count() == 5
+    assert ours.tree_size() == 3
+    assert ours.read_tiles([(0, 0)]) == {(0, 0): b"t" * 96}
+    assert ours.latest_checkpoint() == b"cp3\n"
+    assert ours.get_meta("origin") == "example.org/log"
+    assert ours.find_leaf(leaf(b"base/0")) == 0
+
+
+def test_store_objects_on_one_log_share_it(backend: Backend) -> None:
+    log = fresh_log()
+    first, second = backend.open(log), backend.open(log)
+    populated(first)
+    assert snapshot(second) == snapshot(first)
+    assert second.append_entries([b"more"], [leaf(b"more")]) == 5
+
+
+def test_data_survives_close_and_reopen(backend: Backend) -> None:
+    log = fresh_log()
+    with backend.open(log) as store:
+        before = snapshot(populated(store))
+    with backend.open(log) as again:
+        assert snapshot(again) == before
+        assert again.append_entries([b"later"], [leaf(b"later")]) == 5
+
+
+def test_a_closed_store_refuses_calls(store: Store) -> None:
+    store.append_entries([b"a"], [leaf(b"a")])
+    store.close()
+    store.close()  # harmless
+    calls: list[Callable[[], object]] = [
+        store.entry_count,
+        store.tree_size,
+        lambda: store.read_entries(0, 1),
+        lambda: store.read_entries(0, 0),
+        lambda: store.append_entries([b"b"], [leaf(b"b")]),
+        lambda: store.read_tiles([(0, 0)]),
+        lambda: store.get_meta("origin"),
+    ]
+    for call in calls:
+        with pytest.raises(StorageError, match="closed"):
+            call()
+
+
+# -- concurrency -----------------------------------------------------------------------
+
+
+def _check_gap_free(store: Store, acknowledged: list[tuple[int, list[bytes]]]) -> None:
+    """Every acknowledged batch is stored where its first index said, and nothing else is."""
+    acknowledged.sort()
+    position = 0
+    for first, entries in acknowledged:
+        assert first == position, f"a gap or an overlap at index {position}"
+        assert store.read_entries(first, first + len(entries)) == entries
+        position += len(entries)
+    assert store.entry_count() == position
+
+
+def test_concurrent_threads_append_gap_free(backend: Backend) -> None:
+    log = fresh_log()
+    shared = backend.open(log)
+    stores = [backend.open(log) for _ in range(5)] + [shared] * 3
+    acknowledged: list[tuple[int, list[bytes]]] = []
+    errors: list[BaseException] = []
+    guard = threading.Lock()
+    start = threading.Barrier(len(stores))
+
+    def work(number: int, store: Store) -> None:
+        rng = random.Random(number)
+        try:
+            start.wait()
+            for round_ in range(15):
+                entries, hashes = batch(f"t{number}.{round_}", rng.randint(1, 30))
+                first = store.append_entries(entries, hashes)
+                with guard:
+                    acknowledged.append((first, entries))
+        except BaseException as exc:  # reported below, with the thread's number
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=pair) for pair in enumerate(stores)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert len(acknowledged) == 15 * len(stores)
+    _check_gap_free(shared, acknowledged)
+
+
+def test_concurrent_publishers_let_exactly_one_win(backend: Backend) -> None:
+    log = fresh_log()
+    stores = [backend.open(log) for _ in range(6)]
+    stores[0].append_entries(*batch("c", 6))
+    start = threading.Barrier(len(stores))
+    outcomes: list[str] = []
+
+    def work(number: int, store: Store) -> None:
+        start.wait()
+        try:
+            store.publish(
+                old_size=0,
+                new_size=number + 1,
+                tiles={(0, 0): bytes([number]) * 32 * (number + 1)},
+                checkpoint=f"cp by {number}\n".encode(),
+            )
+            outcomes.append(f"won {number}")
+        except ConflictError:
+            outcomes.append("lost")
+
+    threads = [threading.Thread(target=work, args=pair) for pair in enumerate(stores)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    winners = [o for o in outcomes if o.startswith("won")]
+    assert len(winners) == 1, outcomes
+    number = int(winners[0].split()[1])
+    assert stores[1].tree_size() == number + 1
+    assert stores[2].latest_checkpoint() == f"cp by {number}\n".encode()
+    assert stores[3].read_tiles([(0, 0)]) == {(0, 0): bytes([number]) * 32 * (number + 1)}
+    assert stores[4].checkpoint_history() == [(number + 1, f"cp by {number}\n".encode())]
+
+
+def test_concurrent_create_only_meta_lets_exactly_one_win(backend: Backend) -> None:
+    log = fresh_log()
+    stores = [backend.open(log) for _ in range(6)]
+    start = threading.Barrier(len(stores))
+    winners: list[int] = []
+
+    def work(number: int, store: Store) -> None:
+        start.wait()
+        try:
+            store.set_meta("origin", f"writer {number}", create_only=True)
+            winners.append(number)
+        except ConflictError:
+            pass
+
+    threads = [threading.Thread(target=work, args=pair) for pair in enumerate(stores)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(winners) == 1
+    assert stores[0].get_meta("origin") == f"writer {winners[0]}"
+
+
+APPENDER = """
+import sys
+from treatyledger.storage import open_store
+
+url, log, tag, batches = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+with open_store(url, log=log) as store:
+    number = 0
+    while batches < 0 or number < batches:
+        size = 1 + number % 7
+        entries = [f"{tag}/{number}/{i}".encode() for i in range(size)]
+        first = store.append_entries(entries, [bytes(8)] * size)
+        print(number, first, size, flush=True)  # acknowledged: durable now
+        number += 1
+"""
+
+
+def _acknowledged(tag: str, lines: list[str]) -> list[tuple[int, list[bytes]]]:
+    found = []
+    for line in lines:
+        number, first, size = (int(word) for word in line.split())
+        found.append((first, [f"{tag}/{number}/{i}".encode() for i in range(size)]))
+    return found
+
+
+def _appender(url: str, log: str, tag: str, batches: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", APPENDER, url, log, tag, str(batches)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_concurrent_processes_append_gap_free(sql_backend: Backend) -> None:
+    assert sql_backend.url is not None
+    log = fresh_log()
+    with sql_backend.open(log):
+        pass  # create the schema before the race, so the processes only race on appends
+    processes = {f"p{n}": _appender(sql_backend.url, log, f"p{n}", 40) for n in range(3)}
+    acknowledged = []
+    for tag, process in processes.items():
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+        acknowledged += _acknowledged(tag, out.splitlines())
+    assert len(acknowledged) == 120
+    _check_gap_free(sql_backend.open(log), acknowledged)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_acknowledged_appends_survive_a_killed_process(sql_backend: Backend) -> None:
+    assert sql_backend.url is not None
+    log = fresh_log()
+    process = _appender(sql_backend.url, log, "k", -1)
+    assert process.stdout is not None
+    lines = [process.stdout.readline() for _ in range(30)]
+    process.send_signal(signal.SIGKILL)
+    rest, err = process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGKILL, err
+    lines += rest.splitlines(keepends=True)
+    complete = [line for line in lines if line.endswith("\n")]  # a torn last line is no ack
+    acknowledged = _acknowledged("k", complete)
+    assert len(acknowledged) >= 30, err
+    store = sql_backend.open(log)
+    for first, entries in acknowledged:
+        assert store.read_entries(first, first + len(entries)) == entries
+    # The batch in flight at the kill either landed whole (unreported) or not at all.
+    stored = sum(len(entries) for _, entries in acknowledged)
+    in_flight = len(acknowledged)
+    in_flight_size = 1 + in_flight % 7
+    assert store.entry_count() in {stored, stored + in_flight_size}
+    if store.entry_count() > stored:
+        assert store.read_entries(stored, stored + in_flight_size) == [
+            f"k/{in_flight}/{i}".encode() for i in range(in_flight_size)
+        ]
+
+
+# -- driver specifics: schema migrations, durability settings ---------------------------
+
+
+@pytest.mark.parametrize("migrations", [SQLITE_MIGRATIONS, POSTGRES_MIGRATIONS])
+def test_migration_steps_are_numbered_in_order(migrations: tuple[Any, ...]) -> None:
+    assert [step.version for step in migrations] == list(range(1, len(migrations) + 1))
+    assert all(step.statements and step.description for step in migrations)
+
+
+@pytest.fixture
+def fresh_database(sql_backend: Backend, request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+    """The driver's backend on a database that has never been opened."""
+    if sql_backend.name == "sqlite":
+        path = tmp_path / "fresh.db"
+        return Backend(
+            "sqlite",
+            lambda log: SqliteStore(path, log=log),
+            url=f"sqlite:///{path}",
+            raw=_sqlite_raw(path),
+            opened=sql_backend.opened,
+        )
+    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+    url = cluster.create_database()
+    return Backend(
+        "postgres",
+        lambda log: PostgresStore(url, log=log),
+        url=url,
+        raw=_postgres_raw(url),
+        opened=sql_backend.opened,
+    )
+
+
+def _schema_version(store: Store) -> int:
+    assert isinstance(store, SqliteStore | PostgresStore)
+    return store.schema_version()
+
+
+def test_opening_migrates_once_and_is_idempotent(fresh_database: Backend) -> None:
+    latest = latest_version(
+        SQLITE_MIGRATIONS if fresh_database.name == "sqlite" else POSTGRES_MIGRATIONS
+    )
+    with fresh_database.open("self") as store:
+        assert _schema_version(store) == latest
+        populated(store)
+    with fresh_database.open("self") as store:
+        assert _schema_version(store) == latest
+        assert store.entry_count() == 5
+
+
+def test_concurrent_first_opens_all_succeed(fresh_database: Backend) -> None:
+    errors: list[BaseException] = []
+    start = threading.Barrier(6)
+
+    def work(number: int) -> None:
+        start.wait()
+        try:
+            with fresh_database.opener(f"log{number}") as store:
+                store.append_entries([b"x"], [leaf(b"x")])
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+
+
+def test_a_newer_schema_is_refused(fresh_database: Backend) -> None:
+    with fresh_database.open("self"):
+        pass
+    assert fresh_database.raw is not None
+    fresh_database.raw(
+        "INSERT INTO schema_migrations (version, description) VALUES (%s, %s)",
+        (999, "from the future"),
+    )
+    with pytest.raises(StorageError, match="schema version 999"):
+        fresh_database.open("self")
+
+
+def test_sqlite_runs_in_wal_mode_with_full_sync(tmp_path: Path) -> None:
+    path = tmp_path / "wal.db"
+    with open_store(f"sqlite:///{path}") as store:
+        store.append_entries([b"a"], [leaf(b"a")])
+        connection = store._connection  # type: ignore[attr-defined]
+        assert connection.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert connection.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+    connection = sqlite3.connect(path)
+    try:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        connection.close()
+
+
+def test_sqlite_reports_an_unopenable_file(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match="cannot open SQLite database"):
+        SqliteStore(tmp_path / "missing-folder" / "x.db")

@@ -26,7 +26,8 @@ from treatyledger.log.merkle import (
 )
 from treatyledger.log.note import Ed25519Verifier, Signer
 from treatyledger.log.store import LogStore, TileId
-from treatyledger.log.tiles import MAX_ENTRY_SIZE, fetch_nodes
+from treatyledger.log.tilecache import TileCache
+from treatyledger.log.tiles import MAX_ENTRY_SIZE
 from treatyledger.log.tlogproof import TlogProof, format_tlog_proof
 
 __all__ = ["MAX_ENTRY_SIZE", "TransparencyLog"]
@@ -52,6 +53,7 @@ class TransparencyLog:
         self.origin = origin
         self.verifier = verifier
         self._signer = signer
+        self._tiles = TileCache()
 
     # -- writing -------------------------------------------------------------
 
@@ -196,6 +198,6 @@ class TransparencyLog:
             return found
 
         def fetch(ids: Sequence[NodeId]) -> list[bytes]:
-            return fetch_nodes(ids, read)
+            return self._tiles.fetch_nodes(ids, read)
 
         return fetch

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from treatyledger.treaty import TreatySpec, load_builtin
+
+if TYPE_CHECKING:
+    from pgcluster import PostgresCluster
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,3 +42,9 @@ def shared() -> Path:
             pytest.fail(f"the shared reference folder {folder} is missing under CI")
         pytest.skip(f"the shared reference folder {folder} is not present")
     return folder
+
+
+@pytest.fixture
+def fresh_postgres_url(postgres_cluster: PostgresCluster) -> str:
+    """A new, empty PostgreSQL database on the throw-away cluster, for this test alone."""
+    return postgres_cluster.create_database()

@@ -159,3 +159,31 @@ def test_unsupported_db_url(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "mysql" in result.stderr
     assert not os.path.exists("treatyledger.db")
+
+
+def test_whole_workflow_on_postgres(fresh_postgres_url: str, tmp_path: Path) -> None:
+    url = fresh_postgres_url
+    key = tmp_path / "us.key"
+    assert (
+        run(
+            "log", "init", "--origin", "example.org/us/log", "--key", str(key), "--db", url
+        ).exit_code
+        == 0
+    )
+    entries = tmp_path / "e.jsonl"
+    entries.write_bytes(b"".join(b'{"i": %d}\n' % i for i in range(600)))
+    appended = run("log", "append", "--jsonl", str(entries), "--db", url)
+    assert appended.stdout.split() == [str(i) for i in range(600)]
+    assert run("log", "checkpoint", "--db", url).exit_code == 0
+    out = tmp_path / "tree"
+    assert run("log", "export", str(out), "--db", url).exit_code == 0
+    vkey = run("log", "vkey", "--db", url).stdout.strip()
+    verified = run("log", "verify", str(out), "--vkey", vkey)
+    assert verified.exit_code == 0, verified.output
+    proof = tmp_path / "proof"
+    proof.write_text(run("log", "prove", "599", "--db", url).stdout)
+    entry = tmp_path / "entry"
+    entry.write_bytes(b'{"i": 599}')
+    assert (
+        run("log", "verify-proof", str(proof), "--vkey", vkey, "--entry", str(entry)).exit_code == 0
+    )

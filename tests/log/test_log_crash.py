@@ -98,5 +98,5 @@ def test_sigkill_during_appends_on_sqlite(tmp_path: Path) -> None:
     _crash_twice(f"sqlite:///{tmp_path / 'crash.db'}")
 
 
-def test_sigkill_during_appends_on_postgres(postgres_url: str) -> None:
-    _crash_twice(postgres_url)
+def test_sigkill_during_appends_on_postgres(fresh_postgres_url: str) -> None:
+    _crash_twice(fresh_postgres_url)

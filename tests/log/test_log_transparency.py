@@ -201,3 +201,44 @@ def test_refuses_to_sign_when_the_stored_tree_was_tampered_with() -> None:
         log.integrate()
     assert caught.value.older == store.latest_checkpoint()
     assert log.size() == 300
+
+
+def test_append_and_integrate_signs_the_tree_that_includes_the_batch() -> None:
+    log = new_log()
+    data = entries(700, seed=4)
+    indexes, signed = log.append_and_integrate(data[:300])
+    assert indexes == list(range(300))
+    assert open_checkpoint(signed, SIGNER.verifier()).size == 300
+    indexes, signed = log.append_and_integrate(data[300:])
+    assert indexes == list(range(300, 700))
+    checkpoint = open_checkpoint(signed, SIGNER.verifier())
+    assert checkpoint.root_hash == root_from_leaf_hashes([leaf_hash(e) for e in data])
+    assert log.checkpoint() == signed
+    assert log.pending() == 0
+
+
+def test_append_and_integrate_with_entries_pending_falls_back() -> None:
+    log = new_log()
+    log.append([b"pending"])
+    indexes, signed = log.append_and_integrate([b"next"])
+    assert indexes == [1]
+    assert open_checkpoint(signed, SIGNER.verifier()).size == 2
+
+
+def test_append_and_integrate_refuses_bad_input_and_stores_nothing() -> None:
+    log = new_log()
+    with pytest.raises(InputError, match="65,535"):
+        log.append_and_integrate([b"ok", b"x" * (MAX_ENTRY_SIZE + 1)])
+    with pytest.raises(InputError, match="not bytes"):
+        log.append_and_integrate([b"ok", "text"])  # type: ignore[list-item]
+    assert log.pending() == 0
+    assert log.size() == 0
+
+
+def test_append_and_integrate_without_the_key_is_refused() -> None:
+    store = MemoryStore()
+    new_log(store)
+    reader = TransparencyLog(store=store, origin=ORIGIN, verifier=SIGNER.verifier())
+    with pytest.raises(InputError, match="signing key"):
+        reader.append_and_integrate([b"x"])
+    assert store.entry_count() == 0

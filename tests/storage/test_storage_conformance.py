@@ -35,10 +35,13 @@ from treatyledger.storage import (
     open_store,
 )
 from treatyledger.storage._schema import (
+    POSTGRES_BOOTSTRAP,
     POSTGRES_MIGRATIONS,
     POSTGRES_SCHEMA,
+    SQLITE_BOOTSTRAP,
     SQLITE_MIGRATIONS,
     latest_version,
+    leaf_key,
 )
 from treatyledger.storage.postgres import PostgresStore
 
@@ -51,16 +54,17 @@ class Backend:
     """One database of one driver, and how to open stores on it."""
 
     name: str
-    opener: Callable[[str], Store]
+    opener: Callable[..., Store]
+    """Opens a store on a log; keyword options go to the SQL drivers (memory ignores them)."""
     url: str | None = None
     """A database URL for other processes (None for memory)."""
     raw: Callable[[str, tuple[object, ...]], None] | None = None
     """Runs one SQL statement directly, behind the driver's back (tables unqualified)."""
     opened: list[Store] = field(default_factory=list)
 
-    def open(self, log: str) -> Store:
+    def open(self, log: str, **options: Any) -> Store:
         """A new store object on this database, closed at the end of the test."""
-        store = self.opener(log)
+        store = self.opener(log, **options)
         self.opened.append(store)
         return store
 
@@ -88,17 +92,22 @@ def _postgres_raw(url: str) -> Callable[[str, tuple[object, ...]], None]:
 def _make_backend(name: str, request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     if name == "memory":
         database = MemoryDatabase()
-        return Backend(name, database.open)
+        return Backend(name, lambda log, **_: database.open(log))
     if name == "sqlite":
         path = tmp_path / "store.db"
         return Backend(
             name,
-            lambda log: SqliteStore(path, log=log),
+            lambda log, **options: SqliteStore(path, log=log, **options),
             url=f"sqlite:///{path}",
             raw=_sqlite_raw(path),
         )
     url: str = request.getfixturevalue("postgres_url")
-    return Backend(name, lambda log: PostgresStore(url, log=log), url=url, raw=_postgres_raw(url))
+    return Backend(
+        name,
+        lambda log, **options: PostgresStore(url, log=log, **options),
+        url=url,
+        raw=_postgres_raw(url),
+    )
 
 
 @pytest.fixture(params=DRIVERS)
@@ -239,6 +248,154 @@ def test_find_leaf_gives_the_smallest_index(store: Store) -> None:
         store.find_leaf("a")  # type: ignore[arg-type]
 
 
+def test_reads_span_several_batches_and_parts_of_batches(store: Store) -> None:
+    entries: list[bytes] = []
+    hashes: list[bytes] = []
+    for number, size in enumerate([1, 7, 3, 20, 1, 5]):
+        more, more_hashes = batch(f"s{number}", size)
+        if number == 2:  # a batch whose hashes differ in length, and a long entry
+            more_hashes = [b"", b"\x01" * 20, leaf(b"x")]
+            more[1] = os.urandom(70_000)
+        assert store.append_entries(more, more_hashes) == len(entries)
+        entries += more
+        hashes += more_hashes
+    total = len(entries)
+    for start in range(total + 1):
+        for stop in range(start, total + 1):
+            assert store.read_entries(start, stop) == entries[start:stop], (start, stop)
+            assert store.read_leaf_hashes(start, stop) == hashes[start:stop], (start, stop)
+        with pytest.raises(NotFoundError):
+            store.read_entries(start, total + 1)
+        with pytest.raises(NotFoundError):
+            store.read_leaf_hashes(start, total + 1)
+
+
+def test_entries_of_the_largest_tile_size_and_empty_ones(store: Store) -> None:
+    largest = os.urandom(65_535)  # the largest entry a tlog entry bundle can hold
+    entries = [b"", largest, b"", b"z", b""]
+    hashes = [leaf(e) for e in entries]
+    assert store.append_entries(entries, hashes) == 0
+    assert store.append_entries([largest + b"!", b""], [leaf(b"over"), leaf(b"")]) == 5
+    assert store.read_entries(0, 7) == [*entries, largest + b"!", b""]
+    assert store.read_entries(1, 2) == [largest]
+    assert store.read_entries(2, 4) == [b"", b"z"]
+    assert store.read_entries(4, 6) == [b"", largest + b"!"]
+    assert store.read_leaf_hashes(0, 7) == [*hashes, leaf(b"over"), leaf(b"")]
+    assert store.find_leaf(leaf(b"")) == 0
+    assert store.find_leaf(leaf(largest)) == 1
+    assert store.find_leaf(leaf(b"over")) == 5
+
+
+@pytest.mark.parametrize("threshold", [1, 3, 10_000])
+def test_find_leaf_handles_hashes_of_any_length(backend: Backend, threshold: int) -> None:
+    store = backend.open(fresh_log(), index_threshold=threshold)
+    # b"", b"\x00" and b"\x00" * 8 share one index key; only the full hash tells them apart.
+    store.append_entries([b"a", b"b"], [b"\x00" * 8, b"\x00" * 9])
+    store.append_entries([b"c", b"d", b"e"], [b"\x00", b"", b"\xff" * 64])
+    store.append_entries([b"f", b"g"], [b"", b"\x00"])
+    store.append_entries([b"h", b"i"], [b"", b""])  # hashes all empty
+    assert store.read_leaf_hashes(5, 9) == [b"", b"\x00", b"", b""]
+    assert store.find_leaf(b"\x00" * 8) == 0
+    assert store.find_leaf(b"\x00" * 9) == 1
+    assert store.find_leaf(b"\x00") == 2
+    assert store.find_leaf(b"") == 3
+    assert store.find_leaf(b"\xff" * 64) == 4
+    assert store.find_leaf(b"\x00" * 2) is None
+    assert store.find_leaf(b"\xff" * 63) is None
+    assert store.find_leaf(b"\x00" * 7 + b"\x01") is None
+
+
+def _indexed_upto(backend: Backend, log: str) -> int | None:
+    """How far the SQL driver's leaf hash index reaches (None for memory)."""
+    if backend.url is None:
+        return None
+    sql = "SELECT indexed_upto FROM logs WHERE name = %s"
+    if backend.name == "sqlite":
+        connection = sqlite3.connect(backend.url.removeprefix("sqlite:///"))
+        try:
+            row = connection.execute(sql.replace("%s", "?"), (log,)).fetchone()
+        finally:
+            connection.close()
+    else:
+        with psycopg.connect(backend.url, autocommit=True) as pg:
+            row = pg.execute(sql.replace("logs", f"{POSTGRES_SCHEMA}.logs"), (log,)).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_find_leaf_across_the_indexed_and_the_scanned_entries(backend: Backend) -> None:
+    log = fresh_log()
+    store = backend.open(log, index_threshold=10)
+    other = backend.open(log)  # the default threshold: readers need not agree on it
+    names = [
+        ["x", "a0", "X", "a1"],  # 0-3
+        ["a2", "Y", "a3", "a4", "a5", "X", "a6", "a7"],  # 4-11: the index reaches 12
+        ["a8", "Y", "Z"],  # 12-14: scanned
+        ["Z", "W"],  # 15-16
+    ]
+    position = 0
+    for names_of_batch in names:
+        entries = [name.encode() for name in names_of_batch]
+        assert store.append_entries(entries, [leaf(e) for e in entries]) == position
+        position += len(entries)
+    for reader in (store, other):
+        assert reader.find_leaf(leaf(b"X")) == 2  # both in the index
+        assert reader.find_leaf(leaf(b"Y")) == 5  # in the index and in the scanned rows
+        assert reader.find_leaf(leaf(b"Z")) == 14  # both scanned
+        assert reader.find_leaf(leaf(b"W")) == 16
+        assert reader.find_leaf(leaf(b"a7")) == 11  # the last indexed entry
+        assert reader.find_leaf(leaf(b"a8")) == 12  # the first scanned one
+        assert reader.find_leaf(leaf(b"missing")) is None
+        # Bytes that straddle two stored hashes are no hash of the log.
+        straddling = leaf(b"Z")[16:] + leaf(b"W")[:16]
+        assert reader.find_leaf(straddling) is None
+        # A hash that shares its index key with a stored one, but not the rest.
+        assert reader.find_leaf(leaf(b"X")[:8] + bytes(24)) is None
+    assert _indexed_upto(backend, log) in {None, 12}
+    entries = [b"a9", b"Z", b"W", b"V", b"a10", b"a11"]  # 17-22: the index reaches 23
+    store.append_entries(entries, [leaf(e) for e in entries])
+    assert _indexed_upto(backend, log) in {None, 23}
+    for reader in (store, other):
+        assert reader.find_leaf(leaf(b"Z")) == 14
+        assert reader.find_leaf(leaf(b"W")) == 16
+        assert reader.find_leaf(leaf(b"V")) == 20
+        assert [reader.find_leaf(leaf(f"a{n}".encode())) for n in range(12)] == [
+            1,
+            3,
+            4,
+            6,
+            7,
+            8,
+            10,
+            11,
+            12,
+            17,
+            21,
+            22,
+        ]
+
+
+def test_a_large_batch_is_stored_whole(backend: Backend) -> None:
+    store = backend.open(fresh_log())
+    rng = random.Random(5)
+    count = 50_000
+    entries = [rng.randbytes(rng.randint(0, 300)) for _ in range(count)]
+    hashes = [hashlib.sha256(b"%d" % n).digest() for n in range(count)]
+    assert store.append_entries([b"first"], [leaf(b"first")]) == 0
+    assert store.append_entries(entries, hashes) == 1
+    assert store.entry_count() == count + 1
+    assert store.read_entries(1, count + 1) == entries
+    assert store.read_leaf_hashes(0, count + 1) == [leaf(b"first"), *hashes]
+    for start, stop in [(4090, 4100), (8190, 8200), (count - 5, count + 1), (20_000, 20_001)]:
+        assert store.read_entries(start, stop) == entries[start - 1 : stop - 1]
+        assert store.read_leaf_hashes(start, stop) == hashes[start - 1 : stop - 1]
+    for n in [0, 4095, 4096, 12_345, count - 1]:
+        assert store.find_leaf(hashes[n]) == n + 1
+    assert store.append_entries([b"last"], [hashes[7]]) == count + 1
+    assert store.find_leaf(hashes[7]) == 8
+    assert store.read_entries(count, count + 2) == [entries[-1], b"last"]
+
+
 BAD_BATCHES: list[tuple[str, object, object, type[Exception]]] = [
     ("empty", [], [], ValueError),
     ("fewer hashes", [b"a", b"b"], [leaf(b"a")], ValueError),
@@ -269,22 +426,29 @@ def test_bad_batches_change_nothing(
 
 
 def test_a_failure_inside_a_batch_rolls_the_whole_batch_back(sql_backend: Backend) -> None:
-    store = sql_backend.open(fresh_log())
+    # With a threshold of 1 every append indexes its hashes after writing its entries.
+    store = sql_backend.open(fresh_log(), index_threshold=1)
     store.append_entries(*batch("a", 3))
     assert sql_backend.raw is not None
-    # Plant a row where the batch's third entry will go, so its insert fails mid-batch.
+    # Plant the index row of the batch's third entry, so the append fails after its
+    # entries are written, while it indexes them.
     sql_backend.raw(
-        "INSERT INTO entries (log, idx, data, leaf_hash) VALUES (%s, %s, %s, %s)",
-        (store.log, 5, b"planted", leaf(b"planted")),
+        "INSERT INTO leaf_index (log, key, idx) VALUES (%s, %s, %s)",
+        (store.log, leaf_key(leaf(b"b/2")), 5),
     )
     with pytest.raises(StorageError):
         store.append_entries(*batch("b", 4))
     assert store.entry_count() == 3
     assert store.read_entries(0, 3) == batch("a", 3)[0]
+    with pytest.raises(NotFoundError):
+        store.read_entries(0, 4)
     assert store.find_leaf(leaf(b"b/0")) is None
     assert store.find_leaf(leaf(b"b/1")) is None
     # The store still works afterwards: the same batch fails again, a short one fits.
+    with pytest.raises(StorageError):
+        store.append_entries(*batch("b", 4))
     assert store.append_entries(*batch("c", 2)) == 3
+    assert store.find_leaf(leaf(b"c/1")) == 4
 
 
 def test_readers_never_see_part_of_a_batch(backend: Backend) -> None:
@@ -354,6 +518,69 @@ def test_publish_beyond_the_entries_is_refused(store: Store) -> None:
     before = snapshot(populated(store))
     with pytest.raises(ValueError, match="has 5 entries"):
         store.publish(old_size=3, new_size=6, tiles={(0, 0): b"z" * 192}, checkpoint=b"cp6\n")
+    assert snapshot(store) == before
+
+
+# -- append and publish in one transaction --------------------------------------------
+
+
+def test_append_and_publish_sequences_and_publishes_at_once(store: Store) -> None:
+    entries, hashes = batch("ap", 4)
+    first = store.append_and_publish(
+        old_size=0,
+        entries=entries,
+        leaf_hashes=hashes,
+        tiles={(0, 0): b"t" * 128},
+        checkpoint=b"cp4\n",
+    )
+    assert first == 0
+    assert store.entry_count() == store.tree_size() == 4
+    assert store.read_entries(0, 4) == entries
+    assert store.read_tiles([(0, 0)]) == {(0, 0): b"t" * 128}
+    assert store.latest_checkpoint() == b"cp4\n"
+    more, more_hashes = batch("ap2", 2)
+    assert (
+        store.append_and_publish(
+            old_size=4,
+            entries=more,
+            leaf_hashes=more_hashes,
+            tiles={(0, 0): b"t" * 192},
+            checkpoint=b"cp6\n",
+        )
+        == 4
+    )
+    assert store.checkpoint_history() == [(4, b"cp4\n"), (6, b"cp6\n")]
+    assert store.find_leaf(more_hashes[1]) == 5
+
+
+@pytest.mark.parametrize("pending", [True, False], ids=["entries-pending", "stale-old-size"])
+def test_append_and_publish_conflicts_and_changes_nothing(store: Store, pending: bool) -> None:
+    populated(store)  # 5 entries, a tree of 3
+    if not pending:
+        store.publish(old_size=3, new_size=5, tiles={}, checkpoint=b"cp5\n")
+    before = snapshot(store)
+    entries, hashes = batch("late", 2)
+    with pytest.raises(ConflictError):
+        store.append_and_publish(
+            old_size=3,
+            entries=entries,
+            leaf_hashes=hashes,
+            tiles={(0, 0): b"x" * 32},
+            checkpoint=b"bad\n",
+        )
+    assert snapshot(store) == before
+
+
+def test_append_and_publish_refuses_bad_batches(store: Store) -> None:
+    before = snapshot(store)
+    with pytest.raises(ValueError, match="at least one entry"):
+        store.append_and_publish(
+            old_size=0, entries=[], leaf_hashes=[], tiles={}, checkpoint=b"cp\n"
+        )
+    with pytest.raises(ValueError, match="leaf hashes"):
+        store.append_and_publish(
+            old_size=0, entries=[b"a"], leaf_hashes=[], tiles={}, checkpoint=b"cp\n"
+        )
     assert snapshot(store) == before
 
 
@@ -695,7 +922,7 @@ def fresh_database(sql_backend: Backend, request: pytest.FixtureRequest, tmp_pat
         path = tmp_path / "fresh.db"
         return Backend(
             "sqlite",
-            lambda log: SqliteStore(path, log=log),
+            lambda log, **options: SqliteStore(path, log=log, **options),
             url=f"sqlite:///{path}",
             raw=_sqlite_raw(path),
             opened=sql_backend.opened,
@@ -704,7 +931,7 @@ def fresh_database(sql_backend: Backend, request: pytest.FixtureRequest, tmp_pat
     url = cluster.create_database()
     return Backend(
         "postgres",
-        lambda log: PostgresStore(url, log=log),
+        lambda log, **options: PostgresStore(url, log=log, **options),
         url=url,
         raw=_postgres_raw(url),
         opened=sql_backend.opened,
@@ -746,6 +973,55 @@ def test_concurrent_first_opens_all_succeed(fresh_database: Backend) -> None:
     for thread in threads:
         thread.join()
     assert not errors, errors
+
+
+def test_a_version_1_database_is_migrated(fresh_database: Backend) -> None:
+    raw = fresh_database.raw
+    assert raw is not None
+    if fresh_database.name == "sqlite":
+        bootstrap, first_step = (SQLITE_BOOTSTRAP,), SQLITE_MIGRATIONS[0]
+    else:
+        bootstrap, first_step = POSTGRES_BOOTSTRAP, POSTGRES_MIGRATIONS[0]
+    for statement in (*bootstrap, *first_step.statements):
+        raw(statement, ())
+    raw(
+        "INSERT INTO schema_migrations (version, description) VALUES (%s, %s)",
+        (1, first_step.description),
+    )
+    old = [b"one", b"", b"two", b"one", os.urandom(70_000)]
+    old_hashes = [leaf(b"one"), b"", leaf(b"two"), leaf(b"one"), b"\x07" * 3]
+    for index, (entry, leaf_hash) in enumerate(zip(old, old_hashes, strict=True)):
+        raw(
+            "INSERT INTO entries (log, idx, data, leaf_hash) VALUES (%s, %s, %s, %s)",
+            ("self", index, entry, leaf_hash),
+        )
+    raw("INSERT INTO logs (name, entry_count, tree_size) VALUES (%s, %s, %s)", ("self", 5, 2))
+    raw("INSERT INTO checkpoints (log, size, note) VALUES (%s, %s, %s)", ("self", 2, b"cp2\n"))
+    with fresh_database.open("self", index_threshold=3) as store:
+        assert _schema_version(store) == latest_version(
+            SQLITE_MIGRATIONS if fresh_database.name == "sqlite" else POSTGRES_MIGRATIONS
+        )
+        assert store.entry_count() == 5
+        assert store.tree_size() == 2
+        assert store.latest_checkpoint() == b"cp2\n"
+        assert store.read_entries(0, 5) == old
+        assert store.read_entries(2, 4) == old[2:4]
+        assert store.read_leaf_hashes(0, 5) == old_hashes
+        assert store.find_leaf(leaf(b"one")) == 0
+        assert store.find_leaf(b"") == 1
+        assert store.find_leaf(b"\x07" * 3) == 4
+        assert store.append_entries([b"three", b"one"], [leaf(b"three"), leaf(b"one")]) == 5
+        assert store.read_entries(3, 7) == [*old[3:], b"three", b"one"]
+        assert store.find_leaf(leaf(b"one")) == 0
+        assert store.find_leaf(leaf(b"three")) == 5
+
+
+@pytest.mark.parametrize(("threshold", "error"), [(0, ValueError), (True, TypeError)])
+def test_a_bad_index_threshold_is_refused(
+    sql_backend: Backend, threshold: Any, error: type[Exception]
+) -> None:
+    with pytest.raises(error, match="index_threshold"):
+        sql_backend.open(fresh_log(), index_threshold=threshold)
 
 
 def test_a_newer_schema_is_refused(fresh_database: Backend) -> None:

@@ -37,13 +37,19 @@ def edge_tiles(size: int) -> list[TileId]:
 
 
 def integrate(
-    *, old_size: int, leaf_hashes: Sequence[bytes], read_tiles: ReadTiles
+    *,
+    old_size: int,
+    leaf_hashes: Sequence[bytes],
+    read_tiles: ReadTiles,
+    full_tile_root: Callable[[TileId, list[bytes]], bytes] | None = None,
 ) -> dict[TileId, bytes]:
     """Every tile that changes when ``leaf_hashes`` are added to a tree of ``old_size`` leaves.
 
     ``read_tiles`` must return the stored right-edge tiles of the old tree
     (see :func:`edge_tiles`); a stored tile may be wider than the old tree
-    needs, and only its prefix is used. Returns tile data keyed by
+    needs, and only its prefix is used. ``full_tile_root(tile, hashes)`` may
+    compute the root of each newly full tile (a cache remembers its inner
+    levels); by default it is :func:`tile_root`. Returns tile data keyed by
     (level, index); each value is the tile's full content at the new size.
     """
     new_size = old_size + len(leaf_hashes)
@@ -71,7 +77,9 @@ def integrate(
             index = first + offset // TILE_WIDTH
             changed[(level, index)] = b"".join(chunk)
             if len(chunk) == TILE_WIDTH:
-                next_nodes.append(tile_root(chunk))
+                next_nodes.append(
+                    full_tile_root((level, index), chunk) if full_tile_root else tile_root(chunk)
+                )
         new_nodes = next_nodes
         level += 1
     assert (new_size >> (8 * level)) == (old_size >> (8 * level))

@@ -115,6 +115,26 @@ class TreeStore(Protocol):
         """
         ...
 
+    def append_and_publish(
+        self,
+        *,
+        old_size: int,
+        entries: Sequence[bytes],
+        leaf_hashes: Sequence[bytes],
+        tiles: Mapping[TileId, bytes],
+        checkpoint: bytes,
+    ) -> int:
+        """Append entries to a fully integrated log and publish the tree that includes them.
+
+        One atomic, durable transaction: sequencing and integration of a batch
+        with a single commit. Succeeds only if the log has exactly ``old_size``
+        entries and a tree of ``old_size`` (nothing pending); otherwise raises
+        :class:`~treatyledger.errors.ConflictError` and nothing changes.
+        ``tiles`` and ``checkpoint`` describe the tree of ``old_size +
+        len(entries)``. Returns the first index (``old_size``).
+        """
+        ...
+
 
 @runtime_checkable
 class MetaStore(Protocol):

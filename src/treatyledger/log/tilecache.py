@@ -8,6 +8,7 @@ partial tiles are hashed afresh every time, since they grow.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -18,16 +19,25 @@ from treatyledger.log.tiles import MAX_TILE_LEVEL, TILE_HEIGHT, TILE_WIDTH, Tile
 
 __all__ = ["TileCache"]
 
+_PARTIAL_CAPACITY = 64
+
 _Levels = list[bytes]
 """Level r of a tile as one byte string of ``width >> r`` concatenated hashes."""
 
 
 def _levels(hashes: list[bytes]) -> _Levels:
-    """Every complete inner level of a tile: level r holds ``len(hashes) >> r`` nodes."""
+    """Every complete inner level of a tile: level r holds ``len(hashes) >> r`` nodes.
+
+    The hashes come from :func:`split_tile`, so each is 32 bytes; the RFC 6962
+    node rule is applied directly, without re-checking every pair.
+    """
+    sha256 = hashlib.sha256
     levels = [b"".join(hashes)]
     below = hashes
     for _ in range(TILE_HEIGHT - 1):
-        below = [node_hash(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)]
+        below = [
+            sha256(b"\x01" + below[i] + below[i + 1]).digest() for i in range(0, len(below) - 1, 2)
+        ]
         levels.append(b"".join(below))
     return levels
 
@@ -41,6 +51,9 @@ class TileCache:
             raise ValueError("capacity must be non-negative")
         self._capacity = capacity
         self._full: OrderedDict[TileId, _Levels] = OrderedDict()
+        # A partial tile of a given width never changes either (tiles only grow),
+        # so the few right-edge tiles in use are kept by (tile, width).
+        self._partial: OrderedDict[tuple[TileId, int], _Levels] = OrderedDict()
         self._lock = threading.Lock()
 
     def _cached(self, tile: TileId) -> _Levels | None:
@@ -50,6 +63,18 @@ class TileCache:
                 self._full.move_to_end(tile)
             return levels
 
+    def _partial_levels(self, tile: TileId, hashes: list[bytes]) -> _Levels:
+        key = (tile, len(hashes))
+        with self._lock:
+            levels = self._partial.get(key)
+        if levels is None:
+            levels = _levels(hashes)
+            with self._lock:
+                self._partial[key] = levels
+                while len(self._partial) > _PARTIAL_CAPACITY:
+                    self._partial.popitem(last=False)
+        return levels
+
     def _remember(self, tile: TileId, levels: _Levels) -> None:
         if not self._capacity:
             return
@@ -58,6 +83,15 @@ class TileCache:
             self._full.move_to_end(tile)
             while len(self._full) > self._capacity:
                 self._full.popitem(last=False)
+
+    def full_tile_root(self, tile: TileId, hashes: list[bytes]) -> bytes:
+        """The root over a full tile's 256 hashes; its inner levels are kept for later proofs."""
+        if len(hashes) != TILE_WIDTH:
+            raise ValueError(f"a full tile holds {TILE_WIDTH} hashes, not {len(hashes)}")
+        levels = _levels(hashes)
+        self._remember(tile, levels)
+        top = levels[-1]
+        return node_hash(top[:HASH_SIZE], top[HASH_SIZE:])
 
     def fetch_nodes(
         self,
@@ -91,10 +125,12 @@ class TileCache:
                 raw = data.get(tile)
                 if raw is None:
                     raise VerificationError(f"tile {tile[0]}/{tile[1]} is missing")
-                computed = _levels(split_tile(raw))
-                levels[tile] = computed
-                if len(computed[0]) == TILE_WIDTH * HASH_SIZE:
-                    self._remember(tile, computed)
+                hashes = split_tile(raw)
+                if len(hashes) == TILE_WIDTH:
+                    levels[tile] = _levels(hashes)
+                    self._remember(tile, levels[tile])
+                else:
+                    levels[tile] = self._partial_levels(tile, hashes)
         result = []
         for (level, index), (tile, rest, position) in zip(ids, places, strict=True):
             row = levels[tile][rest]

@@ -11,6 +11,7 @@ latest checkpoint and refuses to sign if the check fails.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 
 from treatyledger.errors import ConflictError, InconsistencyError, InputError, VerificationError
@@ -60,22 +61,65 @@ class TransparencyLog:
     def append(self, entries: Sequence[bytes]) -> list[int]:
         """Sequence ``entries`` durably; return their indexes.
 
-        All entries are checked before any is stored: an empty or oversized
-        entry is refused with :class:`InputError` and nothing is appended.
+        All entries are checked before any is stored: an empty batch or an
+        oversized entry is refused with :class:`InputError` and nothing is
+        appended. Integration is separate (:meth:`integrate`).
         """
+        data, hashes = self._prepare(entries)
+        first = self._store.append_entries(data, hashes)
+        return list(range(first, first + len(data)))
+
+    def append_and_integrate(self, entries: Sequence[bytes]) -> tuple[list[int], bytes]:
+        """Sequence ``entries`` and sign the checkpoint that includes them: one commit per batch.
+
+        Returns the indexes and the new signed checkpoint. When entries of
+        another writer are pending, falls back to :meth:`append` then
+        :meth:`integrate`, which gives the same guarantees.
+        """
+        signer = self._require_signer()
+        data, hashes = self._prepare(entries)
+        for _ in range(_INTEGRATE_ATTEMPTS):
+            old_size = self._store.tree_size()
+            latest = self._store.latest_checkpoint()
+            if latest is None or self._store.entry_count() != old_size:
+                break
+            tiles, signed = self._next_tree(old_size, hashes, latest, signer)
+            try:
+                first = self._store.append_and_publish(
+                    old_size=old_size,
+                    entries=data,
+                    leaf_hashes=hashes,
+                    tiles=tiles,
+                    checkpoint=signed,
+                )
+            except ConflictError:
+                continue  # another writer came first; try again on the new tree
+            return list(range(first, first + len(data))), signed
+        first = self._store.append_entries(data, hashes)
+        return list(range(first, first + len(data))), self.integrate()
+
+    def _prepare(self, entries: Sequence[bytes]) -> tuple[list[bytes], list[bytes]]:
         if not entries:
             raise InputError("nothing to append")
-        for position, entry in enumerate(entries):
-            if not isinstance(entry, bytes | bytearray):
-                raise InputError(f"entry {position} is not bytes")
-            if len(entry) > MAX_ENTRY_SIZE:
-                raise InputError(
-                    f"entry {position} is {len(entry):,} bytes; the largest allowed is "
-                    f"{MAX_ENTRY_SIZE:,} (nothing was appended)"
-                )
-        data = [bytes(e) for e in entries]
-        first = self._store.append_entries(data, [leaf_hash(e) for e in data])
-        return list(range(first, first + len(data)))
+        data = list(entries)
+        if not all(type(e) is bytes for e in data):
+            for position, entry in enumerate(data):
+                if not isinstance(entry, bytes | bytearray):
+                    raise InputError(f"entry {position} is not bytes")
+            data = [bytes(e) for e in data]
+        if max(map(len, data)) > MAX_ENTRY_SIZE:
+            position, entry = next((i, e) for i, e in enumerate(data) if len(e) > MAX_ENTRY_SIZE)
+            raise InputError(
+                f"entry {position} is {len(entry):,} bytes; the largest allowed is "
+                f"{MAX_ENTRY_SIZE:,} (nothing was appended)"
+            )
+        sha256 = hashlib.sha256
+        return data, [sha256(b"\x00" + e).digest() for e in data]  # RFC 6962 leaf hashes
+
+    def _require_signer(self) -> Signer:
+        if self._signer is None:
+            raise InputError(f"the signing key of {self.origin} is not available here")
+        return self._signer
 
     def integrate(self) -> bytes:
         """Integrate every pending entry and return the latest signed checkpoint.
@@ -84,8 +128,7 @@ class TransparencyLog:
         ever signed). Safe against concurrent integrators: the store accepts
         one publication per tree size and the loser retries on the new tree.
         """
-        if self._signer is None:
-            raise InputError(f"the signing key of {self.origin} is not available here")
+        signer = self._require_signer()
         for _ in range(_INTEGRATE_ATTEMPTS):
             old_size = self._store.tree_size()
             latest = self._store.latest_checkpoint()
@@ -93,16 +136,7 @@ class TransparencyLog:
             if latest is not None and new_size == old_size:
                 return latest
             hashes = self._store.read_leaf_hashes(old_size, new_size)
-            tiles = integrate(
-                old_size=old_size, leaf_hashes=hashes, read_tiles=self._store.read_tiles
-            )
-            fetch = self._fetcher(overlay=tiles)
-            checkpoint = Checkpoint(
-                origin=self.origin, size=new_size, root_hash=root_hash(new_size, fetch)
-            )
-            if latest is not None:
-                self._check_extends(latest, checkpoint, fetch)
-            signed = sign_checkpoint(checkpoint, self._signer)
+            tiles, signed = self._next_tree(old_size, hashes, latest, signer)
             try:
                 self._store.publish(
                     old_size=old_size, new_size=new_size, tiles=tiles, checkpoint=signed
@@ -111,6 +145,25 @@ class TransparencyLog:
                 continue  # another integrator published first; integrate on top of it
             return signed
         raise ConflictError(f"could not integrate {self.origin}: the tree kept changing")
+
+    def _next_tree(
+        self, old_size: int, hashes: Sequence[bytes], latest: bytes | None, signer: Signer
+    ) -> tuple[dict[TileId, bytes], bytes]:
+        """The tiles and the signed checkpoint of the tree extended by ``hashes``."""
+        tiles = integrate(
+            old_size=old_size,
+            leaf_hashes=hashes,
+            read_tiles=self._store.read_tiles,
+            full_tile_root=self._tiles.full_tile_root,
+        )
+        new_size = old_size + len(hashes)
+        fetch = self._fetcher(overlay=tiles)
+        checkpoint = Checkpoint(
+            origin=self.origin, size=new_size, root_hash=root_hash(new_size, fetch)
+        )
+        if latest is not None:
+            self._check_extends(latest, checkpoint, fetch)
+        return tiles, sign_checkpoint(checkpoint, signer)
 
     def _check_extends(self, latest: bytes, new: Checkpoint, fetch: _Fetch) -> None:
         old = open_checkpoint(latest, self.verifier, origin=self.origin)

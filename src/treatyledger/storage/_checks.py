@@ -13,6 +13,7 @@ from treatyledger.storage.protocols import TileId
 __all__ = [
     "MAX_LEAF_HASH_BYTES",
     "check_batch",
+    "check_index_threshold",
     "check_leaf_hash",
     "check_log_name",
     "check_meta_key",
@@ -82,12 +83,24 @@ def check_batch(
         raise ValueError("an append needs at least one entry")
     if len(entry_list) != len(hash_list):
         raise ValueError(f"{len(entry_list)} entries but {len(hash_list)} leaf hashes")
-    for position, entry in enumerate(entry_list):
-        if not isinstance(entry, bytes):
-            raise TypeError(f"entries[{position}] must be bytes, got {type(entry).__name__}")
-    for position, leaf_hash in enumerate(hash_list):
-        check_leaf_hash(leaf_hash, what=f"leaf_hashes[{position}]")
+    # The common case, checked at C speed; anything else is looked at item by item.
+    if set(map(type, entry_list)) != {bytes}:
+        for position, entry in enumerate(entry_list):
+            if not isinstance(entry, bytes):
+                raise TypeError(f"entries[{position}] must be bytes, got {type(entry).__name__}")
+    if set(map(type, hash_list)) != {bytes} or max(map(len, hash_list)) > MAX_LEAF_HASH_BYTES:
+        for position, leaf_hash in enumerate(hash_list):
+            check_leaf_hash(leaf_hash, what=f"leaf_hashes[{position}]")
     return entry_list, hash_list
+
+
+def check_index_threshold(threshold: object) -> int:
+    """``threshold`` if it is a positive int: how many entries may wait outside the hash index."""
+    if isinstance(threshold, bool) or not isinstance(threshold, int):
+        raise TypeError(f"index_threshold must be an int, got {type(threshold).__name__}")
+    if not 1 <= threshold <= MAX_INDEX:
+        raise ValueError(f"index_threshold must be at least 1, got {threshold}")
+    return threshold
 
 
 def check_range(start: int, stop: int) -> None:

@@ -47,7 +47,7 @@ class MemoryDatabase:
     """Logs held in memory, shared by every :class:`MemoryStore` opened on this object."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: append_and_publish calls append_entries
         self._logs: dict[str, _Log] = {}
 
     def open(self, log: str = "self") -> MemoryStore:
@@ -103,6 +103,32 @@ class MemoryStore:
             state.leaf_hashes.extend(hash_list)
             for offset, leaf_hash in enumerate(hash_list):
                 state.first_index.setdefault(leaf_hash, first + offset)
+            return first
+
+    def append_and_publish(
+        self,
+        *,
+        old_size: int,
+        entries: Sequence[bytes],
+        leaf_hashes: Sequence[bytes],
+        tiles: Mapping[TileId, bytes],
+        checkpoint: bytes,
+    ) -> int:
+        """Append to a fully integrated log and publish the tree including the new entries."""
+        entry_list, hash_list = check_batch(entries, leaf_hashes)
+        new_size = old_size + len(entry_list)
+        checked = check_publish(
+            old_size=old_size, new_size=new_size, tiles=tiles, checkpoint=checkpoint
+        )
+        with self._database._lock:
+            state = self._state(write=True)
+            if len(state.entries) != old_size or state.tree_size != old_size:
+                raise ConflictError(
+                    f"log {self._log_name!r} has {len(state.entries)} entries and a tree of "
+                    f"{state.tree_size}, not both {old_size}; another writer came first"
+                )
+            first = self.append_entries(entry_list, hash_list)
+            self.publish(old_size=old_size, new_size=new_size, tiles=checked, checkpoint=checkpoint)
             return first
 
     def read_entries(self, start: int, stop: int) -> list[bytes]:

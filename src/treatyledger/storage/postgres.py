@@ -3,7 +3,10 @@
 Every write is one transaction. An append bumps the log's ``entry_count``
 with an upsert that locks the log's row, so concurrent appenders (any number
 of connections, threads or hosts) queue on that lock and get distinct,
-gap-free ranges; the entries go in with binary ``COPY``. A publish locks the
+gap-free ranges; the entries go in as one ``batches`` row (see
+:mod:`treatyledger.storage._schema`), and once ``index_threshold`` entries
+wait outside the leaf hash index, the append indexes them all with binary
+``COPY``, in key order. A publish locks the
 same row with ``SELECT ... FOR UPDATE`` and compares the tree size before it
 writes. Commits wait for the server's WAL flush (``synchronous_commit`` is
 turned back on for the session if the server has it off).
@@ -23,6 +26,7 @@ from psycopg.conninfo import conninfo_to_dict
 from treatyledger.errors import ConflictError, InputError, StorageError
 from treatyledger.storage._checks import (
     check_batch,
+    check_index_threshold,
     check_leaf_hash,
     check_log_name,
     check_meta_key,
@@ -38,11 +42,21 @@ from treatyledger.storage._schema import (
     POSTGRES_MIGRATIONS,
     POSTGRES_SCHEMA,
     SCHEMA_LOCK_KEY,
+    decode_entries,
+    decode_hashes,
+    encode_rows,
+    find_hash,
+    index_keys,
     latest_version,
+    leaf_key,
+    row_span,
 )
 from treatyledger.storage.protocols import TileId
 
-__all__ = ["PostgresStore", "describe_conninfo"]
+__all__ = ["DEFAULT_INDEX_THRESHOLD", "PostgresStore", "describe_conninfo"]
+
+DEFAULT_INDEX_THRESHOLD = 16_384
+"""How many entries may wait outside the leaf hash index before an append indexes them."""
 
 _S = POSTGRES_SCHEMA
 _Connection = psycopg.Connection[tuple[Any, ...]]
@@ -73,10 +87,21 @@ class PostgresStore:
     thread for parallel work. A connection the server dropped is replaced on
     the next call; a call that failed mid-commit may or may not have been
     applied, so resubmit appends idempotently (see ``find_leaf``).
+
+    ``index_threshold`` is how many appended entries may wait outside the leaf
+    hash index (``find_leaf`` scans their hashes instead); the append that
+    reaches it indexes them all at once, in key order.
     """
 
-    def __init__(self, conninfo: str, *, log: str = "self") -> None:
+    def __init__(
+        self,
+        conninfo: str,
+        *,
+        log: str = "self",
+        index_threshold: int = DEFAULT_INDEX_THRESHOLD,
+    ) -> None:
         self._log_name = check_log_name(log)
+        self._index_threshold = check_index_threshold(index_threshold)
         try:
             params = conninfo_to_dict(conninfo)
         except psycopg.Error as exc:
@@ -172,7 +197,9 @@ class PostgresStore:
             except psycopg.Error as exc:
                 raise StorageError(f"{self._where}: {exc}") from exc
 
-    def _query(self, sql: str, parameters: Sequence[object]) -> list[tuple[Any, ...]]:
+    def _query(
+        self, sql: str, parameters: Sequence[object] | Mapping[str, object]
+    ) -> list[tuple[Any, ...]]:
         with self._lock:
             connection = self._open_connection()
             try:
@@ -187,50 +214,149 @@ class PostgresStore:
     def append_entries(self, entries: Sequence[bytes], leaf_hashes: Sequence[bytes]) -> int:
         """Store the entries at the next indexes and return the first (see EntryStore)."""
         entry_list, hash_list = check_batch(entries, leaf_hashes)
-        log = self._log_name
-        count = len(entry_list)
         with self._transaction() as cursor:
-            # The upsert locks the log's row until commit: the next appender waits here.
-            cursor.execute(
-                f"INSERT INTO {_S}.logs AS l (name, entry_count) VALUES (%s, %s) "
-                "ON CONFLICT (name) DO UPDATE "
-                "SET entry_count = l.entry_count + EXCLUDED.entry_count RETURNING l.entry_count",
-                (log, count),
-            )
-            row = cursor.fetchone()
-            if row is None:  # pragma: no cover - an upsert always returns its row
-                raise StorageError(f"{self._where}: the counter of log {log!r} did not update")
-            first = int(row[0]) - count
-            with cursor.copy(
-                f"COPY {_S}.entries (log, idx, data, leaf_hash) FROM STDIN (FORMAT BINARY)"
-            ) as copy:
-                copy.set_types(["text", "int8", "bytea", "bytea"])
-                pairs = zip(entry_list, hash_list, strict=True)
-                for offset, (entry, leaf_hash) in enumerate(pairs):
-                    copy.write_row((log, first + offset, entry, leaf_hash))
+            return self._append_rows(cursor, entry_list, hash_list)
+
+    def append_and_publish(
+        self,
+        *,
+        old_size: int,
+        entries: Sequence[bytes],
+        leaf_hashes: Sequence[bytes],
+        tiles: Mapping[TileId, bytes],
+        checkpoint: bytes,
+    ) -> int:
+        """Append to a fully integrated log and publish the tree including the new entries.
+
+        One transaction (see TreeStore.append_and_publish); returns the first index.
+        """
+        entry_list, hash_list = check_batch(entries, leaf_hashes)
+        new_size = old_size + len(entry_list)
+        checked = check_publish(
+            old_size=old_size, new_size=new_size, tiles=tiles, checkpoint=checkpoint
+        )
+        log = self._log_name
+        with self._transaction() as cursor:
+            count, size = self._lock_counters(cursor)
+            if count != old_size or size != old_size:
+                raise ConflictError(
+                    f"log {log!r} has {count} entries and a tree of {size}, not both "
+                    f"{old_size}; another writer came first"
+                )
+            first = self._append_rows(cursor, entry_list, hash_list)
+            self._publish_rows(cursor, old_size, new_size, checked, checkpoint)
         return first
+
+    def _lock_counters(self, cursor: _Cursor) -> tuple[int, int]:
+        """Lock the log's counter row until commit and return (entry_count, tree_size)."""
+        log = self._log_name
+        cursor.execute(
+            f"INSERT INTO {_S}.logs (name) VALUES (%s) ON CONFLICT (name) DO NOTHING", (log,)
+        )
+        cursor.execute(
+            f"SELECT entry_count, tree_size FROM {_S}.logs WHERE name = %s FOR UPDATE", (log,)
+        )
+        row = cursor.fetchone()
+        return (int(row[0]), int(row[1])) if row is not None else (0, 0)
+
+    def _append_rows(self, cursor: _Cursor, entry_list: list[bytes], hash_list: list[bytes]) -> int:
+        rows = encode_rows(entry_list, hash_list)
+        log = self._log_name
+        # The upsert locks the log's row until commit: the next appender waits here.
+        cursor.execute(
+            f"INSERT INTO {_S}.logs AS l (name, entry_count) VALUES (%s, %s) "
+            "ON CONFLICT (name) DO UPDATE "
+            "SET entry_count = l.entry_count + EXCLUDED.entry_count "
+            "RETURNING l.entry_count, l.indexed_upto",
+            (log, len(entry_list)),
+        )
+        row = cursor.fetchone()
+        if row is None:  # pragma: no cover - an upsert always returns its row
+            raise StorageError(f"{self._where}: the counter of log {log!r} did not update")
+        count, indexed = int(row[0]), int(row[1])
+        first = count - len(entry_list)
+        cursor.executemany(
+            f"INSERT INTO {_S}.batches (log, first_index, count, entry_width, hash_width, "
+            "entries, leaf_hashes) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            [
+                (
+                    log,
+                    first + encoded.offset,
+                    encoded.count,
+                    encoded.entry_width,
+                    encoded.hash_width,
+                    encoded.entries,
+                    encoded.hashes,
+                )
+                for encoded in rows
+            ],
+        )
+        if count - indexed >= self._index_threshold:
+            self._index(cursor, indexed)
+            cursor.execute(f"UPDATE {_S}.logs SET indexed_upto = %s WHERE name = %s", (count, log))
+        return first
+
+    def _index(self, cursor: _Cursor, indexed: int) -> None:
+        """Add the entries from ``indexed`` on to the leaf hash index, in key order."""
+        # Hashes of 8 bytes or more (digests): keyed by the server, in one statement.
+        cursor.execute(
+            f"WITH tail AS MATERIALIZED ("
+            f"SELECT first_index, count, hash_width, leaf_hashes || ''::bytea AS hashes "
+            f"FROM {_S}.batches WHERE log = %(log)s AND first_index >= %(from)s "
+            "AND hash_width >= 8) "
+            f"INSERT INTO {_S}.leaf_index (log, key, idx) "
+            "SELECT %(log)s, ('x' || encode(substring(t.hashes FROM g * t.hash_width + 1 FOR 8), "
+            "'hex'))::bit(64)::bigint, t.first_index + g "
+            "FROM tail AS t CROSS JOIN LATERAL generate_series(0, t.count - 1) AS g "
+            "ORDER BY 2, 3",
+            {"log": self._log_name, "from": indexed},
+        )
+        # Shorter or mixed-length hashes (never a digest the log computes): keyed here.
+        cursor.execute(
+            f"SELECT first_index, count, hash_width, leaf_hashes FROM {_S}.batches "
+            "WHERE log = %s AND first_index >= %s AND hash_width < 8",
+            (self._log_name, indexed),
+        )
+        keys, indexes = index_keys(cursor.fetchall())
+        if keys:
+            with cursor.copy(
+                f"COPY {_S}.leaf_index (log, key, idx) FROM STDIN (FORMAT BINARY)"
+            ) as copy:
+                copy.set_types(["text", "int8", "int8"])
+                for key, index in sorted(zip(keys, indexes, strict=True)):
+                    copy.write_row((self._log_name, key, index))
 
     def read_entries(self, start: int, stop: int) -> list[bytes]:
         """The entries ``[start, stop)`` (see EntryStore)."""
-        return self._read("data", start, stop)
+        found: list[bytes] = []
+        for first, count, width, blob in self._rows("entry_width, entries", start, stop):
+            found += decode_entries(width, blob, *row_span(first, count, start, stop))
+        check_stored(self._log_name, start, stop, len(found))
+        return found
 
     def read_leaf_hashes(self, start: int, stop: int) -> list[bytes]:
         """The leaf hashes of the entries ``[start, stop)`` (see EntryStore)."""
-        return self._read("leaf_hash", start, stop)
+        found: list[bytes] = []
+        for first, count, width, blob in self._rows("hash_width, leaf_hashes", start, stop):
+            found += decode_hashes(width, blob, *row_span(first, count, start, stop))
+        check_stored(self._log_name, start, stop, len(found))
+        return found
 
-    def _read(self, column: str, start: int, stop: int) -> list[bytes]:
+    def _rows(self, columns: str, start: int, stop: int) -> list[tuple[Any, ...]]:
+        """The ``batches`` rows that hold ``[start, stop)``: first index, count, ``columns``."""
         check_range(start, stop)
         if start == stop:
             with self._lock:
                 self._open_connection()
             return []
-        rows = self._query(
-            f"SELECT {column} FROM {_S}.entries "
-            "WHERE log = %s AND idx >= %s AND idx < %s ORDER BY idx",
-            (self._log_name, start, stop),
+        return self._query(
+            f"SELECT first_index, count, {columns} FROM {_S}.batches "
+            "WHERE log = %(log)s AND first_index < %(stop)s AND first_index >= "
+            f"(SELECT max(first_index) FROM {_S}.batches "
+            "WHERE log = %(log)s AND first_index <= %(start)s) "
+            "ORDER BY first_index",
+            {"log": self._log_name, "start": start, "stop": stop},
         )
-        check_stored(self._log_name, start, stop, len(rows))
-        return [bytes(row[0]) for row in rows]
 
     def entry_count(self) -> int:
         """How many entries are stored."""
@@ -240,11 +366,37 @@ class PostgresStore:
     def find_leaf(self, leaf_hash: bytes) -> int | None:
         """The smallest index with this leaf hash, or None."""
         check_leaf_hash(leaf_hash)
-        rows = self._query(
-            f"SELECT idx FROM {_S}.entries WHERE log = %s AND leaf_hash = %s ORDER BY idx LIMIT 1",
-            (self._log_name, leaf_hash),
-        )
-        return int(rows[0][0]) if rows else None
+        log = self._log_name
+        # Correct without a snapshot: the index below indexed_upto, once written, only
+        # grows, and rows never change, so each statement may see later commits.
+        with self._transaction() as cursor:
+            cursor.execute(f"SELECT indexed_upto FROM {_S}.logs WHERE name = %s", (log,))
+            found = cursor.fetchone()
+            indexed = int(found[0]) if found is not None else 0
+            # Below indexed_upto: the index's candidates, smallest first, verified in full.
+            cursor.execute(
+                f"SELECT i.idx, b.first_index, b.hash_width, b.leaf_hashes "
+                f"FROM {_S}.leaf_index AS i CROSS JOIN LATERAL ("
+                f"SELECT first_index, hash_width, leaf_hashes FROM {_S}.batches "
+                "WHERE log = i.log AND first_index <= i.idx "
+                "ORDER BY first_index DESC LIMIT 1) AS b "
+                "WHERE i.log = %s AND i.key = %s AND i.idx < %s ORDER BY i.idx",
+                (log, leaf_key(leaf_hash), indexed),
+            )
+            for index, first, width, blob in cursor.fetchall():
+                if decode_hashes(width, blob, index - first, 1) == [leaf_hash]:
+                    return int(index)
+            # From indexed_upto on (a row boundary): scan the rows' hash blobs.
+            cursor.execute(
+                f"SELECT first_index, count, hash_width, leaf_hashes FROM {_S}.batches "
+                "WHERE log = %s AND first_index >= %s ORDER BY first_index",
+                (log, indexed),
+            )
+            for first, count, width, blob in cursor:
+                position = find_hash(count, width, blob, leaf_hash)
+                if position is not None:
+                    return int(first) + position
+        return None
 
     # TreeStore
 
@@ -297,37 +449,40 @@ class PostgresStore:
         checked = check_publish(
             old_size=old_size, new_size=new_size, tiles=tiles, checkpoint=checkpoint
         )
-        log = self._log_name
         with self._transaction() as cursor:
-            cursor.execute(
-                f"INSERT INTO {_S}.logs (name) VALUES (%s) ON CONFLICT (name) DO NOTHING", (log,)
+            self._publish_rows(cursor, old_size, new_size, checked, checkpoint)
+
+    def _publish_rows(
+        self,
+        cursor: _Cursor,
+        old_size: int,
+        new_size: int,
+        checked: Mapping[TileId, bytes],
+        checkpoint: bytes,
+    ) -> None:
+        log = self._log_name
+        count, size = self._lock_counters(cursor)
+        if size != old_size:
+            raise ConflictError(
+                f"log {log!r}: the tree size is {size}, not {old_size}; "
+                "another writer published first"
             )
-            cursor.execute(
-                f"SELECT entry_count, tree_size FROM {_S}.logs WHERE name = %s FOR UPDATE", (log,)
+        if new_size > count:
+            raise ValueError(
+                f"log {log!r} has {count} entries; cannot publish a tree of size {new_size}"
             )
-            row = cursor.fetchone()
-            count, size = (int(row[0]), int(row[1])) if row is not None else (0, 0)
-            if size != old_size:
-                raise ConflictError(
-                    f"log {log!r}: the tree size is {size}, not {old_size}; "
-                    "another writer published first"
-                )
-            if new_size > count:
-                raise ValueError(
-                    f"log {log!r} has {count} entries; cannot publish a tree of size {new_size}"
-                )
-            if checked:
-                cursor.executemany(
-                    f"INSERT INTO {_S}.tiles (log, level, idx, data) VALUES (%s, %s, %s, %s) "
-                    "ON CONFLICT (log, level, idx) DO UPDATE SET data = EXCLUDED.data",
-                    [(log, level, index, data) for (level, index), data in checked.items()],
-                )
-            cursor.execute(
-                f"INSERT INTO {_S}.checkpoints (log, size, note) VALUES (%s, %s, %s) "
-                "ON CONFLICT (log, size) DO UPDATE SET note = EXCLUDED.note",
-                (log, new_size, checkpoint),
+        if checked:
+            cursor.executemany(
+                f"INSERT INTO {_S}.tiles (log, level, idx, data) VALUES (%s, %s, %s, %s) "
+                "ON CONFLICT (log, level, idx) DO UPDATE SET data = EXCLUDED.data",
+                [(log, level, index, data) for (level, index), data in checked.items()],
             )
-            cursor.execute(f"UPDATE {_S}.logs SET tree_size = %s WHERE name = %s", (new_size, log))
+        cursor.execute(
+            f"INSERT INTO {_S}.checkpoints (log, size, note) VALUES (%s, %s, %s) "
+            "ON CONFLICT (log, size) DO UPDATE SET note = EXCLUDED.note",
+            (log, new_size, checkpoint),
+        )
+        cursor.execute(f"UPDATE {_S}.logs SET tree_size = %s WHERE name = %s", (new_size, log))
 
     # MetaStore
 

@@ -6,6 +6,10 @@ runs in ``BEGIN IMMEDIATE``, which takes the database's single writer lock
 before reading the counters: appenders in other threads or processes wait
 (up to the busy timeout) and then see the committed counters, so indexes are
 distinct and gap-free.
+
+An append writes one ``batches`` row (see :mod:`treatyledger.storage._schema`);
+the leaf hash index is brought up to date in bulk, inside an append, once
+``index_threshold`` entries wait for it.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any, Self
 from treatyledger.errors import ConflictError, StorageError
 from treatyledger.storage._checks import (
     check_batch,
+    check_index_threshold,
     check_leaf_hash,
     check_log_name,
     check_meta_key,
@@ -31,10 +36,25 @@ from treatyledger.storage._checks import (
     check_tile_ids,
     closed_error,
 )
-from treatyledger.storage._schema import SQLITE_BOOTSTRAP, SQLITE_MIGRATIONS, latest_version
+from treatyledger.storage._schema import (
+    LEAF_KEY_SQLITE_FUNCTION,
+    SQLITE_BOOTSTRAP,
+    SQLITE_MIGRATIONS,
+    decode_entries,
+    decode_hashes,
+    encode_rows,
+    find_hash,
+    index_keys,
+    latest_version,
+    leaf_key,
+    row_span,
+)
 from treatyledger.storage.protocols import TileId
 
-__all__ = ["SqliteStore"]
+__all__ = ["DEFAULT_INDEX_THRESHOLD", "SqliteStore"]
+
+DEFAULT_INDEX_THRESHOLD = 65_536
+"""How many entries may wait outside the leaf hash index before an append indexes them."""
 
 
 class SqliteStore:
@@ -47,6 +67,11 @@ class SqliteStore:
     ``check_same_thread=False`` and guarded by a lock, so any thread may call
     any method and calls run one at a time. Open one store per thread when
     reads should run in parallel; the WAL lets readers proceed beside a writer.
+
+    ``index_threshold`` is how many appended entries may wait outside the leaf
+    hash index (``find_leaf`` scans their hashes instead); the append that
+    reaches it indexes them all at once, in key order. Larger values make
+    appends cheaper and lookups of recent entries slower.
     """
 
     def __init__(
@@ -55,8 +80,10 @@ class SqliteStore:
         *,
         log: str = "self",
         busy_timeout: float = 30.0,
+        index_threshold: int = DEFAULT_INDEX_THRESHOLD,
     ) -> None:
         self._log_name = check_log_name(log)
+        self._index_threshold = check_index_threshold(index_threshold)
         self._path = os.fspath(path)
         self._lock = threading.Lock()
         try:
@@ -75,6 +102,9 @@ class SqliteStore:
             connection.execute("PRAGMA synchronous = FULL")
             connection.execute("PRAGMA fullfsync = ON")  # F_FULLFSYNC where it exists (macOS)
             connection.execute("PRAGMA checkpoint_fullfsync = ON")
+            connection.create_function(  # used by migration step 2
+                LEAF_KEY_SQLITE_FUNCTION, 1, leaf_key, deterministic=True
+            )
             self._migrate()
         except sqlite3.Error as exc:
             connection.close()
@@ -175,40 +205,127 @@ class SqliteStore:
     def append_entries(self, entries: Sequence[bytes], leaf_hashes: Sequence[bytes]) -> int:
         """Store the entries at the next indexes and return the first (see EntryStore)."""
         entry_list, hash_list = check_batch(entries, leaf_hashes)
+        with self._transaction() as connection:
+            return self._append_rows(connection, entry_list, hash_list)
+
+    def append_and_publish(
+        self,
+        *,
+        old_size: int,
+        entries: Sequence[bytes],
+        leaf_hashes: Sequence[bytes],
+        tiles: Mapping[TileId, bytes],
+        checkpoint: bytes,
+    ) -> int:
+        """Append to a fully integrated log and publish the tree including the new entries.
+
+        One transaction (see TreeStore.append_and_publish); returns the first index.
+        """
+        entry_list, hash_list = check_batch(entries, leaf_hashes)
+        new_size = old_size + len(entry_list)
+        checked = check_publish(
+            old_size=old_size, new_size=new_size, tiles=tiles, checkpoint=checkpoint
+        )
         log = self._log_name
         with self._transaction() as connection:
-            first, _ = self._counters(connection, log)
-            pairs = enumerate(zip(entry_list, hash_list, strict=True))
-            connection.executemany(
-                "INSERT INTO entries (log, idx, data, leaf_hash) VALUES (?, ?, ?, ?)",
-                ((log, first + offset, entry, leaf) for offset, (entry, leaf) in pairs),
-            )
-            connection.execute(
-                "INSERT INTO logs (name, entry_count) VALUES (?, ?) "
-                "ON CONFLICT (name) DO UPDATE SET entry_count = excluded.entry_count",
-                (log, first + len(entry_list)),
-            )
+            count, size = self._counters(connection, log)
+            if count != old_size or size != old_size:
+                raise ConflictError(
+                    f"log {log!r} has {count} entries and a tree of {size}, not both "
+                    f"{old_size}; another writer came first"
+                )
+            first = self._append_rows(connection, entry_list, hash_list)
+            self._publish_rows(connection, old_size, new_size, checked, checkpoint)
         return first
+
+    def _append_rows(
+        self, connection: sqlite3.Connection, entry_list: list[bytes], hash_list: list[bytes]
+    ) -> int:
+        rows = encode_rows(entry_list, hash_list)
+        log = self._log_name
+        found = connection.execute(
+            "SELECT entry_count, indexed_upto FROM logs WHERE name = ?", (log,)
+        ).fetchone()
+        first, indexed = (int(found[0]), int(found[1])) if found is not None else (0, 0)
+        connection.executemany(
+            "INSERT INTO batches (log, first_index, count, entry_width, hash_width, "
+            "entries, leaf_hashes) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                (
+                    log,
+                    first + row.offset,
+                    row.count,
+                    row.entry_width,
+                    row.hash_width,
+                    row.entries,
+                    row.hashes,
+                )
+                for row in rows
+            ),
+        )
+        count = first + len(entry_list)
+        if count - indexed >= self._index_threshold:
+            self._index(connection, indexed)
+            indexed = count
+        connection.execute(
+            "INSERT INTO logs (name, entry_count, indexed_upto) VALUES (?, ?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET entry_count = excluded.entry_count, "
+            "indexed_upto = excluded.indexed_upto",
+            (log, count, indexed),
+        )
+        return first
+
+    def _index(self, connection: sqlite3.Connection, indexed: int) -> None:
+        """Add the entries from ``indexed`` on to the leaf hash index, in key order."""
+        tail = connection.execute(
+            "SELECT first_index, count, hash_width, leaf_hashes FROM batches "
+            "WHERE log = ? AND first_index >= ? ORDER BY first_index",
+            (self._log_name, indexed),
+        )
+        keys, indexes = index_keys(tail)
+        pairs: list[int] = [0] * (2 * len(keys))
+        pairs[0::2] = keys
+        pairs[1::2] = indexes
+        # A few statements of many rows each bind far faster than executemany.
+        per_statement = max(1, connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // 2 - 1)
+        for start in range(0, len(keys), per_statement):
+            chunk = pairs[2 * start : 2 * (start + per_statement)]
+            values = ",".join(["(?,?)"] * (len(chunk) // 2))
+            connection.execute(
+                "INSERT INTO leaf_index (log, key, idx) "
+                f"SELECT ?, column1, column2 FROM (VALUES {values}) ORDER BY column1, column2",
+                [self._log_name, *chunk],
+            )
 
     def read_entries(self, start: int, stop: int) -> list[bytes]:
         """The entries ``[start, stop)`` (see EntryStore)."""
-        return self._read("data", start, stop)
+        found: list[bytes] = []
+        for first, count, width, blob in self._rows("entry_width, entries", start, stop):
+            found += decode_entries(width, blob, *row_span(first, count, start, stop))
+        check_stored(self._log_name, start, stop, len(found))
+        return found
 
     def read_leaf_hashes(self, start: int, stop: int) -> list[bytes]:
         """The leaf hashes of the entries ``[start, stop)`` (see EntryStore)."""
-        return self._read("leaf_hash", start, stop)
+        found: list[bytes] = []
+        for first, count, width, blob in self._rows("hash_width, leaf_hashes", start, stop):
+            found += decode_hashes(width, blob, *row_span(first, count, start, stop))
+        check_stored(self._log_name, start, stop, len(found))
+        return found
 
-    def _read(self, column: str, start: int, stop: int) -> list[bytes]:
+    def _rows(self, columns: str, start: int, stop: int) -> list[Any]:
+        """The ``batches`` rows that hold ``[start, stop)``: first index, count, ``columns``."""
         check_range(start, stop)
         if start == stop:
             self._open_connection()
             return []
-        rows = self._query(
-            f"SELECT {column} FROM entries WHERE log = ? AND idx >= ? AND idx < ? ORDER BY idx",
-            (self._log_name, start, stop),
+        return self._query(
+            f"SELECT first_index, count, {columns} FROM batches "
+            "WHERE log = ? AND first_index < ? AND first_index >= "
+            "(SELECT max(first_index) FROM batches WHERE log = ? AND first_index <= ?) "
+            "ORDER BY first_index",
+            (self._log_name, stop, self._log_name, start),
         )
-        check_stored(self._log_name, start, stop, len(rows))
-        return [bytes(row[0]) for row in rows]
 
     def entry_count(self) -> int:
         """How many entries are stored."""
@@ -218,11 +335,36 @@ class SqliteStore:
     def find_leaf(self, leaf_hash: bytes) -> int | None:
         """The smallest index with this leaf hash, or None."""
         check_leaf_hash(leaf_hash)
-        rows = self._query(
-            "SELECT idx FROM entries WHERE log = ? AND leaf_hash = ? ORDER BY idx LIMIT 1",
-            (self._log_name, leaf_hash),
-        )
-        return int(rows[0][0]) if rows else None
+        log = self._log_name
+        with self._transaction(write=False) as connection:
+            found = connection.execute(
+                "SELECT indexed_upto FROM logs WHERE name = ?", (log,)
+            ).fetchone()
+            indexed = int(found[0]) if found is not None else 0
+            # Below indexed_upto: the index's candidates, smallest first, verified in full.
+            candidates = connection.execute(
+                "SELECT idx FROM leaf_index WHERE log = ? AND key = ? AND idx < ? ORDER BY idx",
+                (log, leaf_key(leaf_hash), indexed),
+            ).fetchall()
+            for (index,) in candidates:
+                first, width, blob = connection.execute(
+                    "SELECT first_index, hash_width, leaf_hashes FROM batches "
+                    "WHERE log = ? AND first_index <= ? ORDER BY first_index DESC LIMIT 1",
+                    (log, index),
+                ).fetchone()
+                if decode_hashes(width, blob, index - first, 1) == [leaf_hash]:
+                    return int(index)
+            # From indexed_upto on (a row boundary): scan the rows' hash blobs.
+            rows = connection.execute(
+                "SELECT first_index, count, hash_width, leaf_hashes FROM batches "
+                "WHERE log = ? AND first_index >= ? ORDER BY first_index",
+                (log, indexed),
+            )
+            for first, count, width, blob in rows:
+                position = find_hash(count, width, blob, leaf_hash)
+                if position is not None:
+                    return int(first) + position
+        return None
 
     # TreeStore
 
@@ -274,33 +416,43 @@ class SqliteStore:
         checked = check_publish(
             old_size=old_size, new_size=new_size, tiles=tiles, checkpoint=checkpoint
         )
-        log = self._log_name
         with self._transaction() as connection:
-            count, size = self._counters(connection, log)
-            if size != old_size:
-                raise ConflictError(
-                    f"log {log!r}: the tree size is {size}, not {old_size}; "
-                    "another writer published first"
-                )
-            if new_size > count:
-                raise ValueError(
-                    f"log {log!r} has {count} entries; cannot publish a tree of size {new_size}"
-                )
-            connection.executemany(
-                "INSERT INTO tiles (log, level, idx, data) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (log, level, idx) DO UPDATE SET data = excluded.data",
-                ((log, level, index, data) for (level, index), data in checked.items()),
+            self._publish_rows(connection, old_size, new_size, checked, checkpoint)
+
+    def _publish_rows(
+        self,
+        connection: sqlite3.Connection,
+        old_size: int,
+        new_size: int,
+        checked: Mapping[TileId, bytes],
+        checkpoint: bytes,
+    ) -> None:
+        log = self._log_name
+        count, size = self._counters(connection, log)
+        if size != old_size:
+            raise ConflictError(
+                f"log {log!r}: the tree size is {size}, not {old_size}; "
+                "another writer published first"
             )
-            connection.execute(
-                "INSERT INTO checkpoints (log, size, note) VALUES (?, ?, ?) "
-                "ON CONFLICT (log, size) DO UPDATE SET note = excluded.note",
-                (log, new_size, checkpoint),
+        if new_size > count:
+            raise ValueError(
+                f"log {log!r} has {count} entries; cannot publish a tree of size {new_size}"
             )
-            connection.execute(
-                "INSERT INTO logs (name, entry_count, tree_size) VALUES (?, ?, ?) "
-                "ON CONFLICT (name) DO UPDATE SET tree_size = excluded.tree_size",
-                (log, count, new_size),
-            )
+        connection.executemany(
+            "INSERT INTO tiles (log, level, idx, data) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (log, level, idx) DO UPDATE SET data = excluded.data",
+            ((log, level, index, data) for (level, index), data in checked.items()),
+        )
+        connection.execute(
+            "INSERT INTO checkpoints (log, size, note) VALUES (?, ?, ?) "
+            "ON CONFLICT (log, size) DO UPDATE SET note = excluded.note",
+            (log, new_size, checkpoint),
+        )
+        connection.execute(
+            "INSERT INTO logs (name, entry_count, tree_size) VALUES (?, ?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET tree_size = excluded.tree_size",
+            (log, count, new_size),
+        )
 
     # MetaStore
 

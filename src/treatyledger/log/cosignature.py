@@ -38,8 +38,8 @@ from treatyledger.log.note import (
     encode_base64,
     format_verifier_key,
     key_id,
+    split_ed25519_vkey,
     split_signer_key,
-    split_verifier_key,
     validate_key_name,
 )
 
@@ -120,16 +120,7 @@ class CosignatureVerifier:
     @classmethod
     def from_vkey(cls, vkey: str) -> CosignatureVerifier:
         """Parse ``name+hex8+base64(0x04 || 32-byte key)`` strictly."""
-        name, _, signature_type, key = split_verifier_key(vkey)
-        if signature_type != COSIGNATURE_V1_TYPE:
-            raise FormatError(
-                what="verifier key",
-                problem=f"signature type 0x{signature_type:02x} is not a cosignature key (0x04)",
-            )
-        if len(key) != _KEY_SIZE:
-            raise FormatError(
-                what="verifier key", problem=f"an Ed25519 key has 32 bytes, not {len(key)}"
-            )
+        name, key = split_ed25519_vkey(vkey, COSIGNATURE_V1_TYPE, "a cosignature key")
         return cls(name=name, public_key=key)
 
     def vkey(self) -> str:

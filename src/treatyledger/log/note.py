@@ -62,6 +62,7 @@ __all__ = [
     "parse_note",
     "parse_signature_line",
     "sign_note",
+    "split_ed25519_vkey",
     "split_signer_key",
     "split_verifier_key",
     "validate_key_name",
@@ -176,6 +177,21 @@ def split_verifier_key(vkey: str) -> tuple[str, bytes, int, bytes]:
     return name, declared, raw[0], raw[1:]
 
 
+def split_ed25519_vkey(vkey: str, signature_type: int, kind: str) -> tuple[str, bytes]:
+    """The name and 32-byte Ed25519 key of a verifier key of ``signature_type``, strictly."""
+    name, _, found_type, key = split_verifier_key(vkey)
+    if found_type != signature_type:
+        raise FormatError(
+            what="verifier key",
+            problem=f"signature type 0x{found_type:02x} is not {kind} (0x{signature_type:02x})",
+        )
+    if len(key) != _ED25519_KEY_SIZE:
+        raise FormatError(
+            what="verifier key", problem=f"an Ed25519 key has 32 bytes, not {len(key)}"
+        )
+    return name, key
+
+
 def split_signer_key(skey: str) -> tuple[str, bytes, int, bytes]:
     """Parse ``PRIVATE+KEY+name+hex8+base64(type || secret)`` into its parts.
 
@@ -267,16 +283,7 @@ class Ed25519Verifier:
     @classmethod
     def from_vkey(cls, vkey: str) -> Ed25519Verifier:
         """Parse a verifier key ``name+hex8+base64(0x01 || 32-byte key)`` strictly."""
-        name, _, signature_type, key = split_verifier_key(vkey)
-        if signature_type != ED25519_SIGNATURE_TYPE:
-            raise FormatError(
-                what="verifier key",
-                problem=f"signature type 0x{signature_type:02x} is not Ed25519 (0x01)",
-            )
-        if len(key) != _ED25519_KEY_SIZE:
-            raise FormatError(
-                what="verifier key", problem=f"an Ed25519 key has 32 bytes, not {len(key)}"
-            )
+        name, key = split_ed25519_vkey(vkey, ED25519_SIGNATURE_TYPE, "Ed25519")
         return cls(name=name, public_key=key)
 
     def vkey(self) -> str:

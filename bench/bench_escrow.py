@@ -74,12 +74,14 @@ def bench_commit(spec: TreatySpec, count: int, facilities: int) -> None:
         for data in inputs:
             sha(data).digest()
 
-    bare_s = _timed(bare)
-    ours_s = _timed(lambda: commit(spec, "US", AS_OF, items, ids, secret=secret))
+    bare_s = min(_timed(bare) for _ in range(3))
+    ours_s = min(
+        _timed(lambda: commit(spec, "US", AS_OF, items, ids, secret=secret)) for _ in range(2)
+    )
     size = sum(map(len, inputs)) / len(inputs)
     print(f"commit {count:,} items over {len(ids)} facilities (leaf input {size:.0f} B)")
-    print(f"  ours (salts, leaves, sort, sum tree, root): {ours_s:8.3f} s")
-    print(f"  bare sha256 loop over the same leaf inputs: {bare_s:8.3f} s")
+    print(f"  ours (checks, salts, leaves, sort, sum tree, root): {ours_s:8.3f} s (best of 2)")
+    print(f"  bare sha256 loop over the same leaf inputs:         {bare_s:8.3f} s (best of 3)")
     print(f"  ratio ours / bare: {ours_s / bare_s:.2f}  (target <= 3)")
 
 

@@ -22,13 +22,15 @@ import time
 from collections.abc import Callable
 
 from treatyledger.escrow.opening import (
-    facility_opening_to_json,
     open_facility,
-    parse_facility_opening,
     verify_facility_opening,
 )
+from treatyledger.escrow.opening_json import (
+    facility_opening_to_json,
+    parse_facility_opening,
+)
 from treatyledger.escrow.sumtree import commit, leaf_input
-from treatyledger.escrow.vector import VectorLayout, _Salts
+from treatyledger.escrow.vector import VectorLayout, salt_stream, split_salts
 from treatyledger.treaty import Item, TreatySpec, load_builtin
 
 AS_OF = dt.date(2020, 9, 1)
@@ -66,8 +68,9 @@ def bench_commit(spec: TreatySpec, count: int, facilities: int) -> None:
     ids = sorted({item.facility for item in items})
     secret = bytes(range(32))
     layout = VectorLayout.from_spec(spec)
-    salts = _Salts(secret)
-    inputs = [leaf_input(layout, salts.item(item.uid), item) for item in items]
+    by_uid = sorted(items, key=lambda item: item.uid)  # item salt i: the i-th uid
+    salts = split_salts(salt_stream(secret, "item", 0, len(by_uid)))
+    inputs = [leaf_input(layout, salt, item) for item, salt in zip(by_uid, salts, strict=True)]
 
     def bare() -> None:
         sha = hashlib.sha256

@@ -1,7 +1,8 @@
 """The escrow sum tree: layout, commitment, totals and facility-list proofs, JSON.
 
-The known-answer test re-implements the byte format of docs/escrow.md with
-hashlib and hmac alone, so the code and the document cannot drift apart.
+The known-answer tests re-implement the byte format of docs/escrow.md with
+hashlib and a pure-Python ChaCha20 (RFC 8439) alone, so the code and the
+document cannot drift apart.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import hmac
 import json
 import struct
 
@@ -21,14 +21,16 @@ from treatyledger.errors import FormatError, InventoryError, NotFoundError, Veri
 from treatyledger.escrow.opening import (
     FacilityListOpening,
     TotalsProof,
-    facility_list_to_json,
     open_facility_list,
-    parse_facility_list,
-    parse_totals_proof,
     prove_totals,
-    totals_proof_to_json,
     verify_facility_list,
     verify_totals,
+)
+from treatyledger.escrow.opening_json import (
+    facility_list_to_json,
+    parse_facility_list,
+    parse_totals_proof,
+    totals_proof_to_json,
 )
 from treatyledger.escrow.sumtree import (
     EMPTY_SUBTREE,
@@ -53,8 +55,9 @@ from treatyledger.escrow.vector import (
     Component,
     Context,
     VectorLayout,
-    _Salts,
     padded_count,
+    salt_stream,
+    split_salts,
 )
 from treatyledger.treaty import Item, TreatySpec, count_limits
 
@@ -220,8 +223,11 @@ def test_commit_is_deterministic_in_the_secret(new_start: TreatySpec) -> None:
 
 
 def _leaf_hashes(decl: Declaration) -> set[bytes]:
-    layout, salts = decl.commitment.layout, _Salts(decl.secret)
-    return {hashlib.sha256(leaf_input(layout, salts.item(i.uid), i)).digest() for i in decl.items}
+    layout, items = decl.commitment.layout, sorted(decl.items, key=lambda i: i.uid)
+    salts = split_salts(salt_stream(decl.secret, "item", 0, len(items)))
+    return {
+        hashlib.sha256(leaf_input(layout, s, i)).digest() for i, s in zip(items, salts, strict=True)
+    }
 
 
 def test_equal_totals_give_unrelated_roots_and_leaves(new_start: TreatySpec) -> None:
@@ -239,13 +245,64 @@ def test_equal_totals_give_unrelated_roots_and_leaves(new_start: TreatySpec) -> 
     assert not subtrees & {n.subtree_hash for n in same_items.facilities}
 
 
-def test_salts_are_hmac_sha256_of_the_secret() -> None:
-    salts = _Salts(SECRET)
-    assert salts.item("MM3-001") == hmac.digest(SECRET, b"item\x00MM3-001", "sha256")
-    assert salts.items([b"MM3-001"]) == [salts.item("MM3-001")]
-    assert salts.facility("minot") == hmac.digest(SECRET, b"facility\x00minot", "sha256")
-    pad = b"pad\x00\x00\x05minot\x00\x00\x00\x07"
-    assert salts.padding("minot", 7) == hmac.digest(SECRET, pad, "sha256")
+# -- a pure-Python ChaCha20 (RFC 8439), to re-implement the salts from the page ---
+
+
+def _chacha20_block(key: bytes, counter: int, nonce: bytes) -> bytes:
+    def rotl(v: int, n: int) -> int:
+        return ((v << n) | (v >> (32 - n))) & 0xFFFFFFFF
+
+    def quarter(x: list[int], a: int, b: int, c: int, d: int) -> None:
+        x[a] = (x[a] + x[b]) & 0xFFFFFFFF
+        x[d] = rotl(x[d] ^ x[a], 16)
+        x[c] = (x[c] + x[d]) & 0xFFFFFFFF
+        x[b] = rotl(x[b] ^ x[c], 12)
+        x[a] = (x[a] + x[b]) & 0xFFFFFFFF
+        x[d] = rotl(x[d] ^ x[a], 8)
+        x[c] = (x[c] + x[d]) & 0xFFFFFFFF
+        x[b] = rotl(x[b] ^ x[c], 7)
+
+    constants = struct.unpack("<4I", b"expand 32-byte k")
+    state = [*constants, *struct.unpack("<8I", key), counter, *struct.unpack("<3I", nonce)]
+    x = list(state)
+    for _ in range(10):
+        for a, b, c, d in ((0, 4, 8, 12), (1, 5, 9, 13), (2, 6, 10, 14), (3, 7, 11, 15)):
+            quarter(x, a, b, c, d)
+        for a, b, c, d in ((0, 5, 10, 15), (1, 6, 11, 12), (2, 7, 8, 13), (3, 4, 9, 14)):
+            quarter(x, a, b, c, d)
+    return struct.pack("<16I", *((u + v) & 0xFFFFFFFF for u, v in zip(x, state, strict=True)))
+
+
+def _doc_salts(secret: bytes, family: str, count: int) -> list[bytes]:
+    """Salts 0 .. count - 1 of a family, exactly as docs/escrow.md says."""
+    tag = f"treatyledger/escrow/v1/salt/{family}".encode() + b"\x00"
+    nonce = hashlib.sha256(tag).digest()[:12]
+    stream = b"".join(_chacha20_block(secret, i, nonce) for i in range((count + 1) // 2))
+    return [stream[32 * i : 32 * i + 32] for i in range(count)]
+
+
+def test_the_pure_python_chacha20_matches_rfc8439() -> None:
+    # RFC 8439, section 2.3.2: the block function's test vector.
+    block = _chacha20_block(bytes(range(32)), 1, bytes.fromhex("000000090000004a00000000"))
+    assert block[:16].hex() == "10f1e7e4d13b5915500fdd1fa32071c4"
+    assert block[-16:].hex() == "b5129cd1de164eb9cbd083e8a2503c4e"
+
+
+def test_salts_are_chacha20_keystreams_of_the_secret() -> None:
+    for family in ("item", "facility", "padding"):
+        expected = _doc_salts(SECRET, family, 7)
+        assert split_salts(salt_stream(SECRET, family, 0, 7)) == expected
+        for first in range(7):  # any run starts where the whole stream has it
+            assert split_salts(salt_stream(SECRET, family, first, 7 - first)) == expected[first:]
+    assert len({*_doc_salts(SECRET, "item", 3), *_doc_salts(SECRET, "padding", 3)}) == 6
+    assert _doc_salts(OTHER_SECRET, "item", 1) != _doc_salts(SECRET, "item", 1)
+    assert salt_stream(SECRET, "item", 5, 0) == b""
+    with pytest.raises(ValueError, match="family"):
+        salt_stream(SECRET, "node", 0, 1)
+    with pytest.raises(ValueError, match="2\\*\\*37"):
+        salt_stream(SECRET, "item", 2**37, 1)
+    with pytest.raises(ValueError, match="secret"):
+        salt_stream(b"short", "item", 0, 1)
 
 
 def test_commit_refuses_bad_input(new_start: TreatySpec) -> None:
@@ -296,8 +353,11 @@ def test_known_answer_from_the_documented_format(new_start: TreatySpec) -> None:
     def vec(values: dict[str, int]) -> bytes:
         return struct.pack(f">{n}Q", *(values.get(name, 0) for name in layout.names))
 
+    item_salts = _doc_salts(SECRET, "item", 2)  # by uid: A-1, then A-2
+    facility_salts = _doc_salts(SECRET, "facility", 2)  # by id: depot, then minot
+
     def leaf(item: Item, values: dict[str, int]) -> tuple[bytes, bytes]:
-        salt = hmac.digest(SECRET, b"item\x00" + item.uid.encode(), "sha256")
+        salt = item_salts[int(item.uid[-1]) - 1]
         heads = 0xFFFFFFFF if item.warheads is None else item.warheads
         enc = b"".join(s16(getattr(item, f)) for f in ("uid", "kind", "type", "status", "facility"))
         enc += struct.pack(">I", heads)
@@ -316,7 +376,7 @@ def test_known_answer_from_the_documented_format(new_start: TreatySpec) -> None:
     subtree = hashlib.sha256(NODE_TAG + h1 + v1 + h2 + v2).digest()
 
     def facility(name: str, leaves: int, sub: bytes, values: dict[str, int]) -> bytes:
-        salt = hmac.digest(SECRET, b"facility\x00" + name.encode(), "sha256")
+        salt = facility_salts[["depot", "minot"].index(name)]
         head = FACILITY_TAG + salt + s16(name) + struct.pack(">I", leaves)
         return hashlib.sha256(head + sub + vec(values)).digest()
 
@@ -328,6 +388,53 @@ def test_known_answer_from_the_documented_format(new_start: TreatySpec) -> None:
     root = hashlib.sha256(ROOT_TAG + context + layout.digest + head + vec(both)).digest()
     assert decl.commitment.root == root
     assert prove_totals(decl).top_hash == head
+
+
+def test_known_answer_of_the_salt_order_and_padding(new_start: TreatySpec) -> None:
+    """Item salts by uid rank; padding salts facility after facility, in id order."""
+    items = [
+        Item("Z-1", "heavy_bomber", "b_52h", "deployed", "minot"),
+        Item("A-1", "icbm", "minuteman_iii", "deployed", "minot", 1),
+        Item("M-1", "icbm_launcher", "minuteman_iii", "deployed", "zulu"),
+    ]
+    ids = ["zulu", "minot", "depot"]
+    decl = commit(new_start, "US", AS_OF, items, ids, secret=SECRET, pad_to=3)
+    layout = VectorLayout.from_spec(new_start)
+    zero = bytes(layout.width)
+    item_salt = dict(zip(["A-1", "M-1", "Z-1"], _doc_salts(SECRET, "item", 3), strict=True))
+    pads = _doc_salts(SECRET, "padding", 6)  # depot 3, minot 1, zulu 2
+    pad_salts = {"depot": pads[0:3], "minot": pads[3:4], "zulu": pads[4:6]}
+    facility_salt = dict(zip(sorted(ids), _doc_salts(SECRET, "facility", 3), strict=True))
+
+    def tree(nodes: list[tuple[bytes, int]], tag: bytes) -> tuple[bytes, int]:
+        if len(nodes) == 1:
+            return nodes[0]
+        k = 1 << ((len(nodes) - 1).bit_length() - 1)
+        (lh, lv), (rh, rv) = tree(nodes[:k], tag), tree(nodes[k:], tag)
+        enc = layout.width
+        preimage = tag + lh + lv.to_bytes(enc, "big") + rh + rv.to_bytes(enc, "big")
+        return hashlib.sha256(preimage).digest(), lv + rv
+
+    facility_nodes = []
+    for name in sorted(ids):
+        leaves = [
+            (hashlib.sha256(LEAF_TAG + salt + b"\x00\x00" + zero).digest(), 0)
+            for salt in pad_salts[name]
+        ]
+        for item in items:
+            if item.facility == name:
+                data = leaf_input(layout, item_salt[item.uid], item)
+                leaves.append((hashlib.sha256(data).digest(), layout.pack(layout.vector(item))))
+        subtree, vec = tree(sorted(leaves), NODE_TAG)
+        node = FACILITY_TAG + facility_salt[name] + struct.pack(">H", len(name)) + name.encode()
+        node += struct.pack(">I", 3) + subtree + vec.to_bytes(layout.width, "big")
+        facility_nodes.append((hashlib.sha256(node).digest(), vec))
+    top, totals = tree(facility_nodes, TOP_TAG)
+    head = hashlib.sha256(HEAD_TAG + struct.pack(">I", 3) + top).digest()
+    context = b"\x00\x09new-start\x00\x02US2020-09-01"
+    preimage = ROOT_TAG + context + layout.digest + head + totals.to_bytes(layout.width, "big")
+    assert decl.commitment.root == hashlib.sha256(preimage).digest()
+    assert [n.salt for n in decl.facilities] == list(facility_salt.values())
 
 
 def test_domain_tags_never_collide_with_the_log_hashing() -> None:

@@ -9,7 +9,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from treatyledger import __version__
-from treatyledger.cli import log, record, spec
+from treatyledger.cli import declare, log, record, spec
 from treatyledger.cli._errors import exit_code_for
 from treatyledger.cli._output import console, err_console
 from treatyledger.errors import TreatyLedgerError
@@ -39,6 +39,7 @@ app = typer.Typer(
 app.add_typer(spec.app, name="spec")
 app.add_typer(record.app, name="record")
 app.add_typer(log.app, name="log")
+app.add_typer(declare.app, name="declare")
 
 
 def _version(value: bool) -> None:

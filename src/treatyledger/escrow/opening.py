@@ -24,25 +24,29 @@ The byte format and the JSON are in ``docs/escrow.md``.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 
 from treatyledger.errors import InventoryError, NotFoundError, VerificationError
-from treatyledger.escrow.sumtree import (
-    EMPTY_SUBTREE,
+from treatyledger.escrow.commitment import (
     HASH_SIZE,
     MAX_FACILITIES,
-    NODE_TAG,
-    TOP_TAG,
     Commitment,
     Declaration,
     FacilityNode,
     Sibling,
-    _bounded,
     _check_facilities,
     _check_hash,
-    _check_root,
     _check_vector,
+)
+from treatyledger.escrow.sumtree import (
+    EMPTY_SUBTREE,
+    NODE_TAG,
+    TOP_TAG,
+    _bounded,
+    _check_root,
     _climb,
     _facility_chunk,
     _head,
@@ -53,12 +57,12 @@ from treatyledger.escrow.sumtree import (
     leaf_input,
 )
 from treatyledger.escrow.vector import (
+    SALT_SIZE,
     VectorLayout,
-    _dump,
-    _Reader,
-    _Salts,
     encode_str,
     padded_count,
+    salt_stream,
+    split_salts,
 )
 from treatyledger.treaty.counting import Item
 
@@ -69,18 +73,10 @@ __all__ = [
     "OpenedFacility",
     "SaltedItem",
     "TotalsProof",
-    "facility_list_to_json",
-    "facility_opening_to_json",
-    "item_opening_to_json",
     "open_facility",
     "open_facility_list",
     "open_item",
-    "parse_facility_list",
-    "parse_facility_opening",
-    "parse_item_opening",
-    "parse_totals_proof",
     "prove_totals",
-    "totals_proof_to_json",
     "verify_facility_list",
     "verify_facility_opening",
     "verify_item_opening",
@@ -253,18 +249,42 @@ def verify_facility_list(
 _Leaf = tuple[bytes, int, Item | None, bytes]  # chunk, packed vector, item (None: padding), salt
 
 
+def _facility_salts(
+    declaration: Declaration, facility: str
+) -> tuple[list[Item], list[bytes], list[bytes]]:
+    """The facility's items, their salts and its padding salts, re-derived from the secret.
+
+    Item salt ``i`` belongs to the item of rank ``i`` in uid order over the
+    whole declaration; the padding salts of the facility follow those of every
+    facility with a smaller id. See ``docs/escrow.md``.
+    """
+    secret, items = declaration.secret, declaration.items
+    uids = sorted(item.uid for item in items)  # code point order is UTF-8 byte order
+    mine = [item for item in items if item.facility == facility]
+    ranks = [bisect.bisect_left(uids, item.uid) for item in mine]
+    stream = salt_stream(secret, "item", 0, max(ranks) + 1) if ranks else b""
+    salts = [stream[SALT_SIZE * r : SALT_SIZE * (r + 1)] for r in ranks]
+    per_facility = Counter(item.facility for item in items)
+    offset = 0
+    for node in declaration.facilities:
+        if node.facility == facility:
+            break
+        held = per_facility[node.facility]
+        offset += padded_count(held, declaration.pad_to) - held
+    pad = padded_count(len(mine), declaration.pad_to) - len(mine)
+    return mine, salts, split_salts(salt_stream(secret, "padding", offset, pad))
+
+
 def _facility_leaves(declaration: Declaration, facility: str) -> list[_Leaf]:
     layout = declaration.commitment.layout
-    salts, width = _Salts(declaration.secret), layout.width
-    items = [item for item in declaration.items if item.facility == facility]
+    width = layout.width
+    items, salts, padding = _facility_salts(declaration, facility)
     leaves: list[_Leaf] = []
-    for item in items:
-        salt = salts.item(item.uid)
+    for item, salt in zip(items, salts, strict=True):
         vec = layout.packed_item(item.kind, item.status, item.warheads, item.uid)
         digest = hashlib.sha256(leaf_input(layout, salt, item)).digest()
         leaves.append((digest + vec.to_bytes(width, "big"), vec, item, salt))
-    for i in range(padded_count(len(items), declaration.pad_to) - len(items)):
-        salt = salts.padding(facility, i)
+    for salt in padding:
         digest = hashlib.sha256(leaf_input(layout, salt, None)).digest()
         leaves.append((digest + bytes(width), 0, None, salt))
     leaves.sort(key=lambda leaf: leaf[0])
@@ -409,177 +429,3 @@ def verify_item_opening(opening: ItemOpening, commitment: Commitment) -> Item:
     position = (opening.facility_index, opening.facility_count, opening.facility_path)
     _check_facility(commitment, node, subtree, position)
     return opening.item
-
-
-# -- canonical JSON ---------------------------------------------------------------
-
-
-def totals_proof_to_json(proof: TotalsProof) -> str:
-    """The canonical JSON of a totals proof."""
-    return _dump(
-        {
-            "format": "treatyledger/escrow/v1/totals-proof",
-            "top_hash": proof.top_hash.hex(),
-            "top_vector": list(proof.top_vector),
-        }
-    )
-
-
-def parse_totals_proof(text: str | bytes) -> TotalsProof:
-    """Read :func:`totals_proof_to_json`'s output; FormatError for anything else."""
-    r = _Reader("escrow totals proof")
-    doc = r.load(text, "totals-proof", {"top_hash", "top_vector"})
-    top = r.hex32(doc["top_hash"], "top_hash")
-    return r.build(TotalsProof, top, r.vector(doc["top_vector"], "top_vector"))
-
-
-def facility_list_to_json(opening: FacilityListOpening) -> str:
-    """The canonical JSON of a facility list opening."""
-    facilities = [
-        {
-            "facility": n.facility,
-            "salt": n.salt.hex(),
-            "leaves": n.leaves,
-            "subtree_hash": n.subtree_hash.hex(),
-            "subtree_vector": list(n.subtree_vector),
-        }
-        for n in opening.facilities
-    ]
-    return _dump({"format": "treatyledger/escrow/v1/facility-list", "facilities": facilities})
-
-
-def parse_facility_list(text: str | bytes) -> FacilityListOpening:
-    """Read :func:`facility_list_to_json`'s output; FormatError for anything else."""
-    r = _Reader("escrow facility list")
-    doc = r.load(text, "facility-list", {"facilities"})
-    nodes = []
-    for i, raw in enumerate(r.array(doc["facilities"], "facilities")):
-        at = f"facilities[{i}]"
-        node = r.obj(raw, {"facility", "leaves", "salt", "subtree_hash", "subtree_vector"}, at)
-        fields = (
-            r.text(node["facility"], f"{at}.facility"),
-            r.hex32(node["salt"], f"{at}.salt"),
-            r.integer(node["leaves"], f"{at}.leaves", 2**32),
-            r.hex32(node["subtree_hash"], f"{at}.subtree_hash"),
-            r.vector(node["subtree_vector"], f"{at}.subtree_vector"),
-        )
-        nodes.append(r.build(FacilityNode, *fields))
-    return r.build(FacilityListOpening, tuple(nodes))
-
-
-def _siblings_json(path: tuple[Sibling, ...]) -> list[dict[str, object]]:
-    return [{"hash": s.hash.hex(), "vector": list(s.vector)} for s in path]
-
-
-def _parse_siblings(r: _Reader, value: object, where: str) -> tuple[Sibling, ...]:
-    out = []
-    for i, raw in enumerate(r.array(value, where)):
-        step = r.obj(raw, {"hash", "vector"}, f"{where}[{i}]")
-        hash_, vec = r.hex32(step["hash"], f"{where}[{i}].hash"), step["vector"]
-        out.append(r.build(Sibling, hash_, r.vector(vec, f"{where}[{i}].vector")))
-    return tuple(out)
-
-
-_ITEM_KEYS = {"facility", "kind", "status", "type", "uid", "warheads"}
-
-
-def _item_json(item: Item) -> dict[str, object]:
-    return {
-        "uid": item.uid,
-        "kind": item.kind,
-        "type": item.type,
-        "status": item.status,
-        "facility": item.facility,
-        "warheads": item.warheads,
-    }
-
-
-def _parse_item(r: _Reader, value: object, where: str) -> Item:
-    raw = r.obj(value, _ITEM_KEYS, where)
-    fields = {k: r.text(raw[k], f"{where}.{k}") for k in sorted(_ITEM_KEYS - {"warheads"})}
-    heads = raw["warheads"]
-    warheads = None if heads is None else r.integer(heads, f"{where}.warheads", 2**32)
-    return r.build(Item, warheads=warheads, **fields)
-
-
-def facility_opening_to_json(opening: FacilityOpening) -> str:
-    """The canonical JSON of a facility opening."""
-    return _dump(
-        {
-            "format": "treatyledger/escrow/v1/facility-opening",
-            "facility": opening.facility,
-            "salt": opening.salt.hex(),
-            "items": [{"item": _item_json(s.item), "salt": s.salt.hex()} for s in opening.items],
-            "padding": [salt.hex() for salt in opening.padding],
-            "index": opening.index,
-            "count": opening.count,
-            "path": _siblings_json(opening.path),
-        }
-    )
-
-
-def parse_facility_opening(text: str | bytes) -> FacilityOpening:
-    """Read :func:`facility_opening_to_json`'s output; FormatError for anything else."""
-    r = _Reader("escrow facility opening")
-    keys = {"count", "facility", "index", "items", "padding", "path", "salt"}
-    doc = r.load(text, "facility-opening", keys)
-    items = []
-    for i, raw in enumerate(r.array(doc["items"], "items")):
-        entry = r.obj(raw, {"item", "salt"}, f"items[{i}]")
-        item = _parse_item(r, entry["item"], f"items[{i}].item")
-        items.append(r.build(SaltedItem, item, r.hex32(entry["salt"], f"items[{i}].salt")))
-    padding = r.array(doc["padding"], "padding")
-    return r.build(
-        FacilityOpening,
-        r.text(doc["facility"], "facility"),
-        r.hex32(doc["salt"], "salt"),
-        tuple(items),
-        tuple(r.hex32(s, f"padding[{i}]") for i, s in enumerate(padding)),
-        r.integer(doc["index"], "index", MAX_FACILITIES),
-        r.integer(doc["count"], "count", MAX_FACILITIES + 1),
-        _parse_siblings(r, doc["path"], "path"),
-    )
-
-
-def item_opening_to_json(opening: ItemOpening) -> str:
-    """The canonical JSON of an item opening."""
-    leaf = {
-        "index": opening.leaf_index,
-        "count": opening.leaf_count,
-        "path": _siblings_json(opening.leaf_path),
-    }
-    facility = {
-        "salt": opening.facility_salt.hex(),
-        "index": opening.facility_index,
-        "count": opening.facility_count,
-        "path": _siblings_json(opening.facility_path),
-    }
-    return _dump(
-        {
-            "format": "treatyledger/escrow/v1/item-opening",
-            "item": _item_json(opening.item),
-            "salt": opening.salt.hex(),
-            "leaf": leaf,
-            "facility": facility,
-        }
-    )
-
-
-def parse_item_opening(text: str | bytes) -> ItemOpening:
-    """Read :func:`item_opening_to_json`'s output; FormatError for anything else."""
-    r = _Reader("escrow item opening")
-    doc = r.load(text, "item-opening", {"facility", "item", "leaf", "salt"})
-    leaf = r.obj(doc["leaf"], {"count", "index", "path"}, "leaf")
-    fac = r.obj(doc["facility"], {"count", "index", "path", "salt"}, "facility")
-    return r.build(
-        ItemOpening,
-        _parse_item(r, doc["item"], "item"),
-        r.hex32(doc["salt"], "salt"),
-        r.integer(leaf["index"], "leaf.index", _MAX_LEAVES),
-        r.integer(leaf["count"], "leaf.count", _MAX_LEAVES + 1),
-        _parse_siblings(r, leaf["path"], "leaf.path"),
-        r.hex32(fac["salt"], "facility.salt"),
-        r.integer(fac["index"], "facility.index", MAX_FACILITIES),
-        r.integer(fac["count"], "facility.count", MAX_FACILITIES + 1),
-        _parse_siblings(r, fac["path"], "facility.path"),
-    )

@@ -14,10 +14,11 @@ item are in :mod:`treatyledger.escrow.opening`.
 
 Domain separation: every hash input starts with an ASCII tag
 ``treatyledger/escrow/v1/<name>\\x00``, never with the 0x00/0x01 bytes of the
-transparency log's RFC 6962 hashing. Salts are HMAC-SHA256 under a 32-byte
-per-declaration secret (:func:`~treatyledger.escrow.vector.new_secret` is the
-one source of randomness), so the party can reopen later and two declarations
-cannot be linked item by item.
+transparency log's RFC 6962 hashing. Salts are cut from ChaCha20 keystreams
+under a 32-byte per-declaration secret
+(:func:`~treatyledger.escrow.vector.new_secret` is the one source of
+randomness), item ``i`` in uid order taking the ``i``-th salt, so the party can
+reopen later and two declarations cannot be linked item by item.
 Every byte is in ``docs/escrow.md``.
 """
 
@@ -26,32 +27,37 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import itertools
 import operator
 import struct
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
 from itertools import repeat
 from typing import Final
 
 from treatyledger.errors import InventoryError, NotFoundError, VerificationError
+from treatyledger.escrow.commitment import (
+    HASH_SIZE,
+    MAX_FACILITIES,
+    Commitment,
+    Declaration,
+    FacilityNode,
+    Sibling,
+    commitment_to_json,
+    parse_commitment,
+)
 from treatyledger.escrow.vector import (
-    ITEM_BOUND,
+    MAX_SALTS,
     MAX_STRING,
     NODE_BOUND,
+    SALT_SIZE,
     SECRET_SIZE,
-    WARHEADS,
-    Component,
     Context,
     PadTo,
     VectorLayout,
-    Weight,
-    _dump,
-    _Reader,
-    _Salts,
     encode_item,
     encode_str,
     padded_count,
+    salt_stream,
+    split_salts,
 )
 from treatyledger.treaty.counting import Item, check_items
 from treatyledger.treaty.spec import TreatySpec
@@ -76,8 +82,6 @@ __all__ = [
     "parse_commitment",
 ]
 
-HASH_SIZE: Final = 32
-MAX_FACILITIES: Final = 65535
 LEAF_TAG: Final = b"treatyledger/escrow/v1/leaf\x00"
 NODE_TAG: Final = b"treatyledger/escrow/v1/node\x00"
 FACILITY_TAG: Final = b"treatyledger/escrow/v1/facility\x00"
@@ -91,132 +95,9 @@ _U64_LIMIT = 2**64
 _DIGEST = type(hashlib.sha256()).digest
 _HEADER = struct.Struct(">HH")
 _U32 = struct.Struct(">I")
-_ROW = operator.attrgetter("facility", "uid", "kind", "type", "status", "warheads")
 _FACILITY = operator.attrgetter("facility")
-_GET_UID = operator.itemgetter(1)
-_GET_COMBO = operator.itemgetter(2, 3, 4, 5)
-_GET_CHECKED = operator.itemgetter(2, 4, 5)
-
-
-def _check_hash(value: bytes, what: str) -> None:
-    if not isinstance(value, bytes) or len(value) != HASH_SIZE:
-        raise ValueError(f"{what} must be {HASH_SIZE} bytes")
-
-
-def _check_vector(vector: tuple[int, ...], what: str) -> None:
-    for c in vector:
-        if isinstance(c, bool) or not isinstance(c, int) or not 0 <= c < _U64_LIMIT:
-            raise ValueError(f"{what} components are integers from 0 to 2**64 - 1, got {c!r}")
-
-
-@dataclass(frozen=True)
-class Sibling:
-    """One step of a path: the other child's hash and vector (encodable when built)."""
-
-    hash: bytes
-    vector: tuple[int, ...]
-
-    def __post_init__(self) -> None:
-        _check_hash(self.hash, "a sibling hash")
-        _check_vector(self.vector, "a sibling vector's")
-
-
-@dataclass(frozen=True)
-class FacilityNode:
-    """The preimage of one facility node: id, salt, leaf count, subtree hash and vector."""
-
-    facility: str
-    salt: bytes = field(repr=False)
-    leaves: int
-    subtree_hash: bytes
-    subtree_vector: tuple[int, ...]
-
-    def __post_init__(self) -> None:
-        encode_str(self.facility, "a facility id")
-        if not self.facility:
-            raise ValueError("a facility id is non-empty")
-        if isinstance(self.leaves, bool) or not 0 <= self.leaves < 2**32:
-            raise ValueError(f"a leaf count is from 0 to 2**32 - 1, got {self.leaves!r}")
-        _check_hash(self.salt, "a facility salt")
-        _check_hash(self.subtree_hash, "a subtree hash")
-        _check_vector(self.subtree_vector, "a subtree vector's")
-
-
-@dataclass(frozen=True)
-class Commitment:
-    """The public part of a declaration: context, layout, root and claimed totals.
-
-    Promises only that it is well-formed (a 32-byte root, one encodable total
-    per component); :func:`verify_totals` proves the totals are the root's.
-    """
-
-    context: Context
-    layout: VectorLayout
-    root: bytes
-    totals: tuple[int, ...]
-
-    def __post_init__(self) -> None:
-        _check_hash(self.root, "a root")
-        _check_vector(self.totals, "the totals'")
-        if len(self.totals) != len(self.layout):
-            raise ValueError(
-                f"the layout has {len(self.layout)} components, the totals {len(self.totals)}"
-            )
-
-    def totals_by_limit(self) -> dict[str, int]:
-        """``{limit id: total}`` for every ``limit/<id>`` component."""
-        return {
-            name.removeprefix("limit/"): total
-            for name, total in zip(self.layout.names, self.totals, strict=True)
-            if name.startswith("limit/")
-        }
-
-    def totals_by_kind_status(self) -> dict[tuple[str, str], int]:
-        """``{(kind, status): number of items}`` for every ``count/<kind>/<status>`` component."""
-        out: dict[tuple[str, str], int] = {}
-        for name, total in zip(self.layout.names, self.totals, strict=True):
-            parts = name.split("/")
-            if len(parts) == 3 and parts[0] == "count":
-                out[parts[1], parts[2]] = total
-        return out
-
-
-def _check_facilities(nodes: Sequence[FacilityNode]) -> None:
-    if not 1 <= len(nodes) <= MAX_FACILITIES:
-        raise ValueError(f"a declaration has 1 to {MAX_FACILITIES} facilities")
-    if not all(isinstance(n, FacilityNode) for n in nodes):
-        raise ValueError("facilities are FacilityNode values")
-    if any(a.facility >= b.facility for a, b in itertools.pairwise(nodes)):
-        raise ValueError("facilities are listed once each, in increasing id order")
-
-
-@dataclass(frozen=True)
-class Declaration:
-    """A committed declaration with the private parts needed to open it later.
-
-    ``facilities`` holds every facility node in increasing id order; ``secret``
-    (never shown by repr) and ``items`` let the party reopen any facility or
-    item. Built by :func:`commit`; checked for consistency when built.
-    """
-
-    commitment: Commitment
-    facilities: tuple[FacilityNode, ...]
-    secret: bytes = field(repr=False)
-    items: tuple[Item, ...] = field(repr=False)
-    pad_to: PadTo = None
-
-    def __post_init__(self) -> None:
-        _check_facilities(self.facilities)
-        if len(self.secret) != SECRET_SIZE:
-            raise ValueError(f"a declaration secret is {SECRET_SIZE} bytes")
-        padded_count(0, self.pad_to)
-        undeclared = set(map(_FACILITY, self.items)) - {f.facility for f in self.facilities}
-        if undeclared:
-            raise ValueError(f"items are at undeclared facilities {sorted(undeclared)}")
-
-    def facility_vectors(self) -> dict[str, tuple[int, ...]]:
-        """``{facility id: its vector}`` in id order (what the treaty partner sees)."""
-        return {f.facility: f.subtree_vector for f in self.facilities}
+_UID = operator.attrgetter("uid")
+_COMBO = operator.attrgetter("kind", "type", "status", "facility", "warheads")
 
 
 # -- tree arithmetic ----------------------------------------------------------
@@ -378,78 +259,203 @@ def _top(nodes: Sequence[FacilityNode], layout: VectorLayout) -> tuple[list[byte
 # -- committing ---------------------------------------------------------------
 
 
-_Row = tuple[str, str, str, str, str, int | None]  # facility, uid, kind, type, status, warheads
+class _Vectors(dict[tuple[int, int], int]):
+    """Vectors by id, and the id of the sum of two ids (a cache: few distinct sums low down).
 
-
-def _item(row: _Row) -> Item:
-    facility, uid, kind, type_, status, warheads = row
-    return Item(uid, kind, type_, status, facility, warheads)
-
-
-def _leaves(
-    layout: VectorLayout, salts: _Salts, facility: str, rows: list[_Row], leaves: int
-) -> tuple[list[bytes], list[bytes], list[int]]:
-    """Hashes, encoded and packed vectors of one facility's leaves, by leaf hash (the hot path).
-
-    Computes exactly :func:`leaf_input` for every item (given as a row of its
-    fields), with everything but the uid and salt encoded once per combination
-    of the other fields, and the per-item work done by ``map`` in C.
+    Leaf vectors come from a few (kind, status, warheads) combinations, so the
+    nodes of the lowest levels have few distinct vectors: their sums are looked
+    up by ``(left id, right id)`` in C, and only a new pair is added up in
+    Python (:meth:`__missing__`). Id 0 is the zero vector.
     """
-    width, add = layout.width, operator.add
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.width = width
+        self.ints: list[int] = [0]
+        self.encoded: list[bytes] = [bytes(width)]
+        self.ids: dict[bytes, int] = {self.encoded[0]: 0}
+
+    def add(self, vec: int) -> int:
+        """The id of a packed vector (a new id for a new vector)."""
+        # Keyed by the encoding: the hashes of packed ints collide (2**64 is 8 mod 2**61 - 1).
+        encoded = vec.to_bytes(self.width, "big")
+        vid = self.ids.get(encoded)
+        if vid is None:
+            vid = self.ids[encoded] = len(self.ints)
+            self.ints.append(vec)
+            self.encoded.append(encoded)
+        return vid
+
+    def __missing__(self, pair: tuple[int, int]) -> int:
+        vid = self[pair] = self.add(self.ints[pair[0]] + self.ints[pair[1]])
+        return vid
+
+
+def _fold_ids(
+    hashes: list[bytes], vids: list[int], tag: bytes, vectors: _Vectors
+) -> tuple[bytes, bytes, int]:
+    """:func:`_fold` over vector ids: the root's hash, encoded and packed vector.
+
+    While most sums of a level are already known (the lowest levels), a sum
+    is one dict lookup; once more than a tenth of a level's sums are new, the
+    rest of the tree is folded on packed integers by :func:`_fold`. The nodes,
+    hashes and sums are the same either way.
+    """
+    sha, join, encoded = hashlib.sha256, b"".join, vectors.encoded
+    get_enc = encoded.__getitem__
+    while len(hashes) > 1:
+        known = len(vectors.ints)
+        lefts, rights = vids[0::2], vids[1::2]
+        preimages = zip(
+            repeat(tag), hashes[0::2], map(get_enc, lefts), hashes[1::2], map(get_enc, rights)
+        )
+        up_h = list(map(_DIGEST, map(sha, map(join, preimages))))
+        up_v = list(map(vectors.__getitem__, zip(lefts, rights, strict=False)))
+        if len(hashes) & 1:
+            up_h.append(hashes[-1])
+            up_v.append(vids[-1])
+        hashes, vids = up_h, up_v
+        if 10 * (len(vectors.ints) - known) > len(up_v):  # many new sums: stop caching
+            ints = vectors.ints
+            return _fold(
+                hashes,
+                list(map(get_enc, vids)),
+                list(map(ints.__getitem__, vids)),
+                tag,
+                vectors.width,
+            )
+    return hashes[0], encoded[vids[0]], vectors.ints[vids[0]]
+
+
+class _Combos(dict[tuple[str, str, str, str, int | None], int]):
+    """The (kind, type, status, facility, warheads) combinations of the items.
+
+    Everything of a leaf's input but the salt and the uid depends only on the
+    item's combination, so it is encoded (and checked against the
+    specification, the layout and the facility list) once per combination,
+    by :meth:`__missing__`; every other item is a dict lookup in C.
+    """
+
+    def __init__(
+        self, spec: TreatySpec, layout: VectorLayout, ids: list[str], vectors: _Vectors
+    ) -> None:
+        super().__init__()
+        self.spec, self.layout, self.vectors = spec, layout, vectors
+        self.rank = {facility: i for i, facility in enumerate(ids)}
+        self.tails: list[bytes] = []  # the encoding after str16(uid) ‖ the encoded vector
+        self.fixed: list[int] = []  # len(encoding) - len(uid)
+        self.vids: list[int] = []
+        self.facilities: list[int] = []  # the rank of the facility id
+
+    def __missing__(self, combo: tuple[str, str, str, str, int | None]) -> int:
+        kind, type_, status, facility, warheads = combo
+        item = Item("-", kind, type_, status, facility, warheads)
+        check_items(self.spec, [item])
+        if facility not in self.rank:
+            raise InventoryError(item="-", field="facility", problem="not a listed facility")
+        encoded = encode_item(item)[3:]  # after str16("-")
+        vid = self.vectors.add(self.layout.packed_item(kind, status, warheads))
+        index = self[combo] = len(self.tails)
+        self.tails.append(encoded + self.vectors.encoded[vid])
+        self.fixed.append(len(encoded) + 2)
+        self.vids.append(vid)
+        self.facilities.append(self.rank[facility])
+        return index
+
+
+def _leaf_hashes(
+    inventory: list[Item], secret: bytes, combos: _Combos, explain: Callable[[], None]
+) -> tuple[list[bytes], list[int]]:
+    """Every item's leaf hash and combination, in input order (the hot path).
+
+    Computes exactly :func:`leaf_input` with item salt ``i`` for the item of
+    rank ``i`` in uid order (code point order is UTF-8 byte order). Items are
+    read once, in input order; the per-item work runs in ``map`` in C.
+    ``explain`` raises the InventoryError of a refused item.
+    """
     try:
-        uids = list(map(str.encode, map(_GET_UID, rows)))
-    except UnicodeEncodeError:
-        for row in rows:
-            encode_item(_item(row))  # raises the InventoryError that says which and why
+        which = list(map(combos.__getitem__, map(_COMBO, inventory)))
+    except InventoryError:
+        explain()
         raise
-    lengths = list(map(len, uids))
-    if lengths and max(lengths) > MAX_STRING:
-        encode_item(_item(rows[lengths.index(max(lengths))]))
-    combos = list(map(_GET_COMBO, rows))
-    index: dict[tuple[str, str, str, int | None], int] = {}
-    tails: list[bytes] = []  # per combination, like the next three; the last one is padding
-    encoded: list[bytes] = []
-    vecs: list[int] = []
-    fixed: list[int] = []
-    for combo, row in dict(zip(combos, rows, strict=True)).items():
-        item = _item(row)
-        index[combo] = len(tails)
-        tail = encode_item(item)[2 + len(item.uid.encode("utf-8")) :]
-        vec = layout.packed_item(item.kind, item.status, item.warheads, item.uid)
-        encoded.append(vec.to_bytes(width, "big"))
-        tails.append(tail + encoded[-1])
-        vecs.append(vec)
-        fixed.append(len(tail) + 2)
-    which = list(map(index.__getitem__, combos))
-    heads = map(_HEADER.pack, map(add, lengths, map(fixed.__getitem__, which)), lengths)
-    parts = zip(repeat(LEAF_TAG), salts.items(uids), heads, uids, map(tails.__getitem__, which))
-    hashes = list(map(_DIGEST, map(hashlib.sha256, map(b"".join, parts))))
-    encoded.append(bytes(width))
-    vecs.append(0)
-    for i in range(leaves - len(rows)):
-        hashes.append(hashlib.sha256(leaf_input(layout, salts.padding(facility, i), None)).digest())
-        which.append(len(vecs) - 1)
-    position = dict(zip(hashes, which, strict=True))
-    hashes.sort()
-    which = list(map(position.__getitem__, hashes))
-    return hashes, list(map(encoded.__getitem__, which)), list(map(vecs.__getitem__, which))
+    uids = list(map(_UID, inventory))
+    try:
+        encoded = list(map(str.encode, uids))
+    except UnicodeEncodeError:
+        explain()
+        raise
+    if encoded and max(map(len, encoded)) > MAX_STRING:
+        explain()
+    ranks = dict(zip(sorted(uids), range(len(uids)), strict=True))  # code points sort as UTF-8
+    if len(ranks) != len(uids):
+        explain()  # a uid declared twice
+    rank = list(map(ranks.__getitem__, uids))
+    del ranks
+    stream, size = salt_stream(secret, "item", 0, len(rank)), SALT_SIZE
+    starts = list(map(operator.mul, rank, repeat(size)))
+    del rank
+    salts = map(stream.__getitem__, map(slice, starts, map(operator.add, starts, repeat(size))))
+    lengths = list(map(len, encoded))
+    fixed = map(combos.fixed.__getitem__, which)
+    heads = map(_HEADER.pack, map(operator.add, lengths, fixed), lengths)
+    parts = zip(repeat(LEAF_TAG), salts, heads, encoded, map(combos.tails.__getitem__, which))
+    return list(map(_DIGEST, map(hashlib.sha256, map(b"".join, parts)))), which
 
 
-def _checked(spec: TreatySpec, items: Iterable[Item]) -> tuple[list[Item], list[_Row]]:
-    """The inventory and its rows, after :func:`check_items` on one item per combination.
+def _subtree(
+    hashes: list[bytes], vids: list[int], padding: list[bytes], vectors: _Vectors
+) -> tuple[bytes, bytes, int, int]:
+    """One facility's subtree from its items' leaf hashes and vector ids and its padding salts.
 
-    Every check of :func:`check_items` but the uids' depends only on (kind,
-    status, warheads), so it runs on one item per combination; the uids are
-    checked for duplicates over the rows (each item's fields read once).
+    Returns the subtree hash, its encoded and packed vector and its leaf count.
     """
-    inventory = list(items)
-    if not set(map(type, inventory)) <= {Item}:
-        raise TypeError("an inventory is a sequence of Item values")
-    rows: list[_Row] = list(map(_ROW, inventory))
-    check_items(spec, dict(zip(map(_GET_CHECKED, rows), inventory, strict=True)).values())
-    if len(set(map(_GET_UID, rows))) != len(rows):
-        check_items(spec, inventory)  # raises for the uid declared twice
-    return inventory, rows
+    pad_tail = vectors.encoded[0]
+    pads = map(b"".join, zip(repeat(LEAF_TAG), padding, repeat(b"\x00\x00"), repeat(pad_tail)))
+    leaves = hashes + list(map(_DIGEST, map(hashlib.sha256, pads)))
+    if not leaves:
+        return EMPTY_SUBTREE, pad_tail, 0, 0
+    position = dict(zip(hashes, vids, strict=True))
+    position.update(zip(leaves[len(hashes) :], repeat(0)))
+    leaves.sort()
+    digest, encoded, vec = _fold_ids(
+        leaves, list(map(position.__getitem__, leaves)), NODE_TAG, vectors
+    )
+    return digest, encoded, vec, len(leaves)
+
+
+def _explain(spec: TreatySpec, layout: VectorLayout, inventory: list[Item], ids: list[str]) -> None:
+    """Raise the InventoryError of the first refused item, in input order (the slow path)."""
+    check_items(spec, inventory)
+    listed = set(ids)
+    for item in inventory:
+        encode_item(item)
+        layout.packed_item(item.kind, item.status, item.warheads, item.uid)
+        if item.facility not in listed:
+            raise InventoryError(
+                item=item.uid,
+                field="facility",
+                problem=f"{item.facility!r} is not a listed facility",
+            )
+
+
+def _facility_ids(facilities: Iterable[str]) -> list[str]:
+    """The facility ids in increasing order; InventoryError unless 1 to 65535 distinct ids."""
+    ids = sorted(facilities)
+    if not 1 <= len(ids) <= MAX_FACILITIES or len(set(ids)) != len(ids):
+        raise InventoryError(
+            item="(declaration)",
+            field="facilities",
+            problem=f"1 to {MAX_FACILITIES} distinct ids are needed",
+        )
+    for facility in ids:
+        try:
+            if not facility or not encode_str(facility, "the id"):
+                raise ValueError("the id is empty")
+        except ValueError as exc:
+            raise InventoryError(
+                item="(declaration)", field="facilities", problem=f"{facility!r}: {exc}"
+            ) from None
+    return ids
 
 
 def commit(
@@ -476,39 +482,39 @@ def commit(
     if len(secret) != SECRET_SIZE:
         raise ValueError(f"the secret is {SECRET_SIZE} bytes, got {len(secret)}")
     padded_count(0, pad_to)
-    inventory, rows = _checked(spec, items)
+    inventory = list(items)
+    if not set(map(type, inventory)) <= {Item}:
+        raise TypeError("an inventory is a sequence of Item values")
     layout = VectorLayout.from_spec(spec)
     context = Context(spec.id, party, as_of)
-    ids = sorted(facilities)
-    if not 1 <= len(ids) <= MAX_FACILITIES or len(set(ids)) != len(ids):
+    ids = _facility_ids(facilities)
+    vectors = _Vectors(layout.width)
+    combos = _Combos(spec, layout, ids, vectors)
+    hashes, which = _leaf_hashes(
+        inventory, secret, combos, lambda: _explain(spec, layout, inventory, ids)
+    )
+    # Group the leaf hashes and vector ids by facility (one pass in input order).
+    groups: list[list[bytes]] = [[] for _ in ids]
+    group_vids: list[list[int]] = [[] for _ in ids]
+    add_hash = [groups[f].append for f in combos.facilities]
+    add_vid = [group_vids[f].append for f in combos.facilities]
+    for digest, combo, vid in zip(hashes, which, map(combos.vids.__getitem__, which), strict=True):
+        add_hash[combo](digest)
+        add_vid[combo](vid)
+    del hashes, which, add_hash, add_vid
+    pads = [padded_count(len(g), pad_to) - len(g) for g in groups]
+    if sum(pads) > MAX_SALTS:
         raise InventoryError(
-            item="(declaration)",
-            field="facilities",
-            problem=f"1 to {MAX_FACILITIES} distinct ids are needed",
+            item="(declaration)", field="pad_to", problem="more than 2**37 padding leaves"
         )
-    for facility in ids:
-        try:
-            if not facility or not encode_str(facility, "the id"):
-                raise ValueError("the id is empty")
-        except ValueError as exc:
-            raise InventoryError(
-                item="(declaration)", field="facilities", problem=f"{facility!r}: {exc}"
-            ) from None
-    groups: dict[str, list[_Row]] = {f: [] for f in ids}
-    try:
-        for row in rows:
-            groups[row[0]].append(row)
-    except KeyError:
-        raise InventoryError(
-            item=row[1], field="facility", problem=f"{row[0]!r} is not a listed facility"
-        ) from None
-    salts, width, nodes = _Salts(secret), layout.width, []
-    for facility in ids:
-        group = groups[facility]
-        leaves = _leaves(layout, salts, facility, group, padded_count(len(group), pad_to))
-        subtree, _, vec = _fold(*leaves, NODE_TAG, width) if leaves[0] else (EMPTY_SUBTREE, b"", 0)
-        salt = salts.facility(facility)
-        count = len(leaves[0])
+    facility_salts = split_salts(salt_stream(secret, "facility", 0, len(ids)))
+    width, nodes, offset = layout.width, [], 0
+    for facility, salt, group, vids, pad in zip(
+        ids, facility_salts, groups, group_vids, pads, strict=True
+    ):
+        padding = split_salts(salt_stream(secret, "padding", offset, pad))
+        offset += pad
+        subtree, _, vec, count = _subtree(group, vids, padding, vectors)
         nodes.append(FacilityNode(facility, salt, count, subtree, layout.unpack(vec)))
     top_chunks, top_vecs = _top(nodes, layout)
     top_chunk, top_vec = _reduce(top_chunks, top_vecs, TOP_TAG, width)
@@ -535,59 +541,3 @@ def _check_root(commitment: Commitment, head: bytes, top_vec: int) -> None:
     root = _root(commitment.context, layout, head, top_vec.to_bytes(layout.width, "big"))
     if not hmac.compare_digest(root, commitment.root):
         raise VerificationError("the recomputed root does not match the committed root")
-
-
-# -- canonical JSON -----------------------------------------------------------
-
-
-def commitment_to_json(commitment: Commitment) -> str:
-    """The canonical JSON of a commitment (format in ``docs/escrow.md``)."""
-    ctx, layout = commitment.context, commitment.layout
-    return _dump(
-        {
-            "format": "treatyledger/escrow/v1/commitment",
-            "treaty": ctx.treaty,
-            "party": ctx.party,
-            "as_of": ctx.as_of.isoformat(),
-            "layout": [
-                {"name": c.name, "terms": [list(t) for t in c.terms]} for c in layout.components
-            ],
-            "root": commitment.root.hex(),
-            "totals": list(commitment.totals),
-        }
-    )
-
-
-def _parse_component(r: _Reader, raw: object, where: str) -> Component:
-    comp = r.obj(raw, {"name", "terms"}, where)
-    terms: list[tuple[str, str, Weight]] = []
-    for j, term in enumerate(r.array(comp["terms"], f"{where}.terms")):
-        at = f"{where}.terms[{j}]"
-        if not isinstance(term, list) or len(term) != 3:
-            r.fail(f"{at} is not [kind, status, weight]")
-        weight = term[2] if term[2] == WARHEADS else r.integer(term[2], at, ITEM_BOUND + 1)
-        terms.append((r.text(term[0], at), r.text(term[1], at), weight))
-    return r.build(Component, r.text(comp["name"], f"{where}.name"), tuple(terms))
-
-
-def parse_commitment(text: str | bytes) -> Commitment:
-    """Read :func:`commitment_to_json`'s output; FormatError for anything else."""
-    r = _Reader("escrow commitment")
-    doc = r.load(text, "commitment", {"as_of", "layout", "party", "root", "totals", "treaty"})
-    raw_layout = r.array(doc["layout"], "layout")
-    components = tuple(_parse_component(r, c, f"layout[{i}]") for i, c in enumerate(raw_layout))
-    day = r.text(doc["as_of"], "as_of")
-    try:
-        as_of = dt.date.fromisoformat(day)
-    except ValueError:
-        r.fail("as_of is not a YYYY-MM-DD date")
-    if as_of.isoformat() != day:
-        r.fail("as_of is not a YYYY-MM-DD date")
-    treaty, party = r.text(doc["treaty"], "treaty"), r.text(doc["party"], "party")
-    return r.build(
-        Commitment,
-        r.build(Context, treaty, party, as_of),
-        r.build(VectorLayout, components),
-        r.hex32(doc["root"], "root"),
-        r.vector(doc["totals"], "totals"),
-    )

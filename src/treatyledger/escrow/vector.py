@@ -20,9 +20,10 @@ packed integers adds the vectors component by component, exactly.
 
 The same module holds the byte encodings (:func:`encode_str`,
 :func:`encode_item`, :class:`Context`), the padding rule
-(:func:`padded_count`), the salts (HMAC-SHA256 under a per-declaration secret
-from :func:`new_secret`, the one source of randomness) and the strict reading
-of canonical JSON. The byte format is in ``docs/escrow.md``.
+(:func:`padded_count`), the salts (ChaCha20 keystreams under a per-declaration
+secret from :func:`new_secret`, the one source of randomness: one cipher call
+gives the salts of every item, :func:`salt_stream`) and the strict reading of
+canonical JSON. The byte format is in ``docs/escrow.md``.
 """
 
 from __future__ import annotations
@@ -30,14 +31,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import operator
 import os
 import re
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import repeat
 from typing import Any, Final, Literal, NoReturn, TypeVar
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
 
 from treatyledger.errors import FormatError, InventoryError
 from treatyledger.treaty.counting import Item
@@ -48,9 +49,12 @@ __all__ = [
     "ITEM_BOUND",
     "LAYOUT_TAG",
     "MAX_COMPONENTS",
+    "MAX_SALTS",
     "MAX_STRING",
     "NODE_BOUND",
     "NO_WARHEADS",
+    "SALT_FAMILIES",
+    "SALT_SIZE",
     "SECRET_SIZE",
     "WARHEADS",
     "Component",
@@ -62,6 +66,9 @@ __all__ = [
     "encode_str",
     "new_secret",
     "padded_count",
+    "salt_nonce",
+    "salt_stream",
+    "split_salts",
 ]
 
 ITEM_BOUND: Final = 2**16
@@ -88,7 +95,6 @@ _IDENT = re.compile(r"[a-z][a-z0-9_]*")
 _U16 = struct.Struct(">H")
 _U32 = struct.Struct(">I")
 _T = TypeVar("_T")
-_DIGEST = type(hashlib.sha256()).digest
 
 
 def encode_str(value: str, what: str = "string") -> bytes:
@@ -156,37 +162,50 @@ def padded_count(items: int, pad_to: PadTo) -> int:
     return max(-(-items // pad_to), 1) * pad_to
 
 
-class _Salts:
-    """HMAC-SHA256 under the declaration's secret, with the key's pads hashed once."""
+SALT_SIZE: Final = 32
+"""The size of every salt (item, facility, padding leaf)."""
+SALT_FAMILIES: Final = ("item", "facility", "padding")
+"""The salt families; each has its own ChaCha20 keystream under the secret."""
+MAX_SALTS: Final = 2**37
+"""The most salts of one family: 2**32 ChaCha20 blocks of 64 bytes, two salts each."""
 
-    def __init__(self, secret: bytes) -> None:
-        key = secret.ljust(64, b"\x00")
-        self.ipad = bytes(b ^ 0x36 for b in key)
-        self.opad = bytes(b ^ 0x5C for b in key)
-        self._inner = hashlib.sha256(self.ipad)
-        self._outer = hashlib.sha256(self.opad)
 
-    def __call__(self, message: bytes) -> bytes:
-        inner = self._inner.copy()
-        inner.update(message)
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        return outer.digest()
+def salt_nonce(family: str) -> bytes:
+    """The 12-byte ChaCha20 nonce of a salt family: ``H(TAG(salt/<family>))[:12]``."""
+    if family not in SALT_FAMILIES:
+        raise ValueError(f"a salt family is one of {SALT_FAMILIES}, got {family!r}")
+    return hashlib.sha256(f"treatyledger/escrow/v1/salt/{family}\x00".encode()).digest()[:12]
 
-    def items(self, uids: list[bytes]) -> list[bytes]:
-        """The salts of many UTF-8 uids at once (the same HMAC, looped in C)."""
-        sha, add, digest = hashlib.sha256, operator.add, _DIGEST
-        inner = map(digest, map(sha, map(add, repeat(self.ipad + b"item\x00"), uids)))
-        return list(map(digest, map(sha, map(add, repeat(self.opad), inner))))
 
-    def item(self, uid: str) -> bytes:
-        return self(b"item\x00" + uid.encode("utf-8"))
+_NONCES: Final = {family: salt_nonce(family) for family in SALT_FAMILIES}
+_SALT_SPLIT = re.compile(b"(?s).{%d}" % SALT_SIZE)
 
-    def facility(self, facility: str) -> bytes:
-        return self(b"facility\x00" + facility.encode("utf-8"))
 
-    def padding(self, facility: str, index: int) -> bytes:
-        return self(b"pad\x00" + encode_str(facility) + _U32.pack(index))
+def salt_stream(secret: bytes, family: str, first: int, count: int) -> bytes:
+    """Salts ``first`` to ``first + count - 1`` of a family, concatenated (``32 * count`` bytes).
+
+    Salt ``i`` of a family is bytes ``[32 i, 32 i + 32)`` of the ChaCha20
+    keystream (RFC 8439: key = the secret, block counter from 0, the family's
+    :func:`salt_nonce`). One cipher call produces any run of salts: the run
+    starts at block ``first // 2``.
+    """
+    if len(secret) != SECRET_SIZE:
+        raise ValueError(f"the secret is {SECRET_SIZE} bytes, got {len(secret)}")
+    if family not in _NONCES:
+        raise ValueError(f"a salt family is one of {SALT_FAMILIES}, got {family!r}")
+    if not 0 <= first <= first + count <= MAX_SALTS or count < 0:
+        raise ValueError(f"salts {first} .. {first + count - 1} are outside 0 .. 2**37 - 1")
+    if count == 0:
+        return b""
+    block, skip = divmod(first, 2)
+    nonce = block.to_bytes(4, "little") + _NONCES[family]  # OpenSSL: counter ‖ nonce
+    stream = Cipher(algorithms.ChaCha20(secret, nonce), mode=None).encryptor()
+    return stream.update(bytes(SALT_SIZE * (skip + count)))[SALT_SIZE * skip :]
+
+
+def split_salts(stream: bytes) -> list[bytes]:
+    """A run of salts from :func:`salt_stream` as a list of 32-byte salts (split in C)."""
+    return _SALT_SPLIT.findall(stream)
 
 
 def _check_weight(weight: object) -> None:

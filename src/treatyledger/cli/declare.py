@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +11,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
+from treatyledger.cli._options import DbOption, JsonOption, store_at
 from treatyledger.cli._output import console, emit_json
 from treatyledger.declarations import (
     commit_declaration,
@@ -29,8 +28,6 @@ from treatyledger.escrow.exchange import DataExchange, parse_exchange, verify_op
 from treatyledger.escrow.vector import PadTo
 from treatyledger.log.note import Ed25519Verifier
 from treatyledger.logs import open_log
-from treatyledger.storage import default_db_url, open_store
-from treatyledger.storage.protocols import Store
 from treatyledger.treaty import resolve_spec
 
 __all__ = ["app"]
@@ -40,14 +37,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        help="Store URL: sqlite:///PATH or postgresql://... "
-        "[default: $TREATYLEDGER_DB, else sqlite:///./treatyledger.db]",
-    ),
-]
 PartyOption = Annotated[
     str | None,
     typer.Option("--party", help="The party whose node this is [default: the imported one]."),
@@ -55,19 +44,9 @@ PartyOption = Annotated[
 KeyOption = Annotated[
     Path | None, typer.Option("--key", help="The log's signing key file [default: recorded].")
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 AsOfOption = Annotated[
     str | None, typer.Option("--as-of", help="The declaration's date [default: the latest].")
 ]
-
-
-@contextmanager
-def _store(db: str | None) -> Iterator[Store]:
-    store = open_store(db or default_db_url())
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 def _date(text: str, what: str = "--as-of") -> dt.date:
@@ -115,7 +94,7 @@ def import_(
     db: DbOption = None,
 ) -> None:
     """Check an inventory against the treaty and make it the current one (all or nothing)."""
-    with _store(db) as store:
+    with store_at(db) as store:
         party_id = recorded_party(store, party)
         ref = recorded_treaty(store, treaty)
         spec = resolve_spec(ref)
@@ -140,7 +119,7 @@ def commit(
 ) -> None:
     """Commit the current inventory, append its data-exchange entry, print root and totals."""
     day, padding = _date(as_of), _pad_to(pad_to)
-    with _store(db) as store:
+    with store_at(db) as store:
         recorded_party(store, party)
         spec = resolve_spec(recorded_treaty(store, None))
         signer = load_signer(store, key)
@@ -165,7 +144,7 @@ def totals(
     db: DbOption = None,
 ) -> None:
     """Print the public totals of a declaration (default: the latest)."""
-    with _store(db) as store:
+    with store_at(db) as store:
         recorded_party(store, party)
         record = declaration_record(store, None if as_of is None else _date(as_of))
         exchange = parse_exchange(record.entry, open_log(store).verifier)
@@ -203,7 +182,7 @@ def open_(
     db: DbOption = None,
 ) -> None:
     """Write an offline-checkable opening of one facility (entry, log proof, checkpoint)."""
-    with _store(db) as store:
+    with store_at(db) as store:
         recorded_party(store, party)
         spec = resolve_spec(recorded_treaty(store, None))
         signer = load_signer(store, key)
@@ -288,7 +267,7 @@ def diff(
     db: DbOption = None,
 ) -> None:
     """What changed between two declarations: the changes the party should have notified."""
-    with _store(db) as store:
+    with store_at(db) as store:
         recorded_party(store, party)
         older = declaration_record(store, _date(date1, "DATE1"))
         newer = declaration_record(store, _date(date2, "DATE2"))

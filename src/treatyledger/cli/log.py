@@ -6,8 +6,6 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -15,16 +13,16 @@ import typer
 from rich.markup import escape
 from rich.progress import Progress
 
+from treatyledger.cli._options import DbOption, store_at
 from treatyledger.cli._output import console
 from treatyledger.errors import InputError, NotFoundError, VerificationError
 from treatyledger.log.export import export_files
 from treatyledger.log.note import Ed25519Verifier
-from treatyledger.log.store import LogStore
 from treatyledger.log.tlogproof import parse_tlog_proof, verify_tlog_proof
 from treatyledger.log.transparency_log import MAX_ENTRY_SIZE
 from treatyledger.log.verify_tree import verify_tree
 from treatyledger.logs import create_log, default_key_path, open_log
-from treatyledger.storage import default_db_url, open_store
+from treatyledger.storage import default_db_url
 
 __all__ = ["app"]
 
@@ -33,26 +31,9 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        help="Store URL: sqlite:///PATH or postgresql://... "
-        "[default: $TREATYLEDGER_DB, else sqlite:///./treatyledger.db]",
-    ),
-]
 VkeyOption = Annotated[
     str, typer.Option("--vkey", help="The log's verifier key (name+hex8+base64).")
 ]
-
-
-@contextmanager
-def _store(db: str | None) -> Iterator[LogStore]:
-    store = open_store(db or default_db_url())
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 @app.command("init")
@@ -68,7 +49,7 @@ def init(
     """Create the log and its signing key (a key file readable by its owner only)."""
     url = db or default_db_url()
     key_path = key or default_key_path(url, origin)
-    with _store(url) as store:
+    with store_at(url) as store:
         log = create_log(store, origin=origin, key_path=key_path)
         out = console()
         out.print(f"created log [bold]{escape(origin)}[/] in {escape(url)}")
@@ -79,7 +60,7 @@ def init(
 @app.command("vkey")
 def vkey(db: DbOption = None) -> None:
     """Print the log's verifier key."""
-    with _store(db) as store:
+    with store_at(db) as store:
         sys.stdout.write(open_log(store).verifier.vkey() + "\n")
 
 
@@ -136,7 +117,7 @@ def append(
 ) -> None:
     """Append entries durably and print their indexes (integrate with `treaty log checkpoint`)."""
     entries = _read_entries(files or [], jsonl)
-    with _store(db) as store:
+    with store_at(db) as store:
         indexes = open_log(store).append(entries)
     sys.stdout.write("".join(f"{i}\n" for i in indexes))
 
@@ -147,7 +128,7 @@ def checkpoint(
     db: DbOption = None,
 ) -> None:
     """Integrate pending entries and print the latest signed checkpoint."""
-    with _store(db) as store:
+    with store_at(db) as store:
         log = open_log(store, writable=True, key_path=key)
         sys.stdout.buffer.write(log.integrate())
 
@@ -161,7 +142,7 @@ def export(
 ) -> None:
     """Write the log as a static tlog-tiles tree (checkpoint, tiles, entry bundles, vkey)."""
     directory.mkdir(parents=True, exist_ok=True)
-    with _store(db) as store:
+    with store_at(db) as store:
         log = open_log(store)
         written = 0
         with Progress(console=console(), transient=True) as progress:
@@ -198,7 +179,7 @@ def prove(
     db: DbOption = None,
 ) -> None:
     """Print a C2SP tlog-proof of one entry against the latest checkpoint."""
-    with _store(db) as store:
+    with store_at(db) as store:
         sys.stdout.buffer.write(open_log(store).tlog_proof(index))
 
 

@@ -10,6 +10,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
+from treatyledger.cli._options import JsonOption
 from treatyledger.cli._output import console, emit_json
 from treatyledger.errors import NotFoundError
 from treatyledger.record import (
@@ -27,7 +28,6 @@ app = typer.Typer(
     help="The public record: published figures of every data exchange.", no_args_is_help=True
 )
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 TreatyOption = Annotated[str, typer.Option("--treaty", help="Built-in name or TOML file.")]
 PartyOption = Annotated[str | None, typer.Option("--party", help="Only this party (US, RU).")]
 

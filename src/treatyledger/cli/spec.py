@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from treatyledger.cli._options import JsonOption
 from treatyledger.cli._output import console, emit_json
 from treatyledger.treaty import (
     TreatySpec,
@@ -23,8 +24,6 @@ from treatyledger.treaty import (
 __all__ = ["app"]
 
 app = typer.Typer(help="Treaty specifications: list, show, validate.", no_args_is_help=True)
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
 @app.command("list")

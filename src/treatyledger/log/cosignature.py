@@ -38,8 +38,8 @@ from treatyledger.log.note import (
     encode_base64,
     format_verifier_key,
     key_id,
+    split_ed25519_skey,
     split_ed25519_vkey,
-    split_signer_key,
     validate_key_name,
 )
 
@@ -199,16 +199,7 @@ class CosignatureSigner:
     @classmethod
     def from_key_string(cls, skey: str) -> CosignatureSigner:
         """Parse ``PRIVATE+KEY+name+hex8+base64(0x04 || seed)``, checking type, length and ID."""
-        name, declared, signature_type, seed = split_signer_key(skey)
-        if signature_type != COSIGNATURE_V1_TYPE:
-            raise FormatError(
-                what="signer key",
-                problem=f"signature type 0x{signature_type:02x} is not a cosignature key (0x04)",
-            )
-        if len(seed) != _KEY_SIZE:
-            raise FormatError(
-                what="signer key", problem=f"an Ed25519 seed has 32 bytes, not {len(seed)}"
-            )
+        name, declared, seed = split_ed25519_skey(skey, COSIGNATURE_V1_TYPE, "a cosignature key")
         signer = cls(name=name, seed=seed)
         if not hmac.compare_digest(declared, signer.key_id):
             raise FormatError(what="signer key", problem="the key ID does not match the key")

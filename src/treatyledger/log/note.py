@@ -62,6 +62,7 @@ __all__ = [
     "parse_note",
     "parse_signature_line",
     "sign_note",
+    "split_ed25519_skey",
     "split_ed25519_vkey",
     "split_signer_key",
     "split_verifier_key",
@@ -190,6 +191,21 @@ def split_ed25519_vkey(vkey: str, signature_type: int, kind: str) -> tuple[str, 
             what="verifier key", problem=f"an Ed25519 key has 32 bytes, not {len(key)}"
         )
     return name, key
+
+
+def split_ed25519_skey(skey: str, signature_type: int, kind: str) -> tuple[str, bytes, bytes]:
+    """The name, declared key ID and 32-byte seed of a signer key of ``signature_type``."""
+    name, declared, found_type, seed = split_signer_key(skey)
+    if found_type != signature_type:
+        raise FormatError(
+            what="signer key",
+            problem=f"signature type 0x{found_type:02x} is not {kind} (0x{signature_type:02x})",
+        )
+    if len(seed) != _ED25519_KEY_SIZE:
+        raise FormatError(
+            what="signer key", problem=f"an Ed25519 seed has 32 bytes, not {len(seed)}"
+        )
+    return name, declared, seed
 
 
 def split_signer_key(skey: str) -> tuple[str, bytes, int, bytes]:
@@ -328,16 +344,7 @@ class Signer:
     @classmethod
     def from_key_string(cls, skey: str) -> Signer:
         """Parse ``PRIVATE+KEY+name+hex8+base64(0x01 || seed)``, checking type, length and ID."""
-        name, declared, signature_type, seed = split_signer_key(skey)
-        if signature_type != ED25519_SIGNATURE_TYPE:
-            raise FormatError(
-                what="signer key",
-                problem=f"signature type 0x{signature_type:02x} is not Ed25519 (0x01)",
-            )
-        if len(seed) != _ED25519_KEY_SIZE:
-            raise FormatError(
-                what="signer key", problem=f"an Ed25519 seed has 32 bytes, not {len(seed)}"
-            )
+        name, declared, seed = split_ed25519_skey(skey, ED25519_SIGNATURE_TYPE, "Ed25519")
         signer = cls(name=name, seed=seed)
         if not hmac.compare_digest(declared, signer.key_id):
             raise FormatError(what="signer key", problem="the key ID does not match the key")

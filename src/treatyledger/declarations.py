@@ -50,6 +50,7 @@ from treatyledger.errors import (
     NotFoundError,
     VerificationError,
 )
+from treatyledger.escrow.diff import Change, diff_inventories
 from treatyledger.escrow.exchange import (
     DataExchange,
     build_exchange,
@@ -411,94 +412,14 @@ def open_declaration(
 # -- diff -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Change:
-    """One change between two declarations, and the catalogue notification that covers it."""
-
-    uid: str
-    change: str
-    before: str | int | None
-    after: str | int | None
-    notification: str | None
-    note: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "uid": self.uid,
-            "change": self.change,
-            "from": self.before,
-            "to": self.after,
-            "notification": self.notification,
-            "note": self.note,
-        }
-
-
 def diff_declarations(
     spec: TreatySpec, older: DeclarationRecord, newer: DeclarationRecord
 ) -> list[Change]:
-    """What changed between two declarations: the changes the party should have notified.
+    """What changed between two stored declarations (see :func:`diff_inventories`)."""
+    return diff_inventories(spec, _snapshot(spec, older), _snapshot(spec, newer))
 
-    ``notification`` names the catalogue type of ``spec`` that covers a change
-    (``new_item``, ``elimination``, ``movement``, ``status_change``), or None
-    when the catalogue has none.
-    """
 
-    def notified(type_id: str) -> str | None:
-        return type_id if spec.notification(type_id) is not None else None
-
-    def items(record: DeclarationRecord) -> dict[str, dict[str, Any]]:
-        return {item["uid"]: item for item in record.inventory["items"]}
-
-    if spec.data_exchange.warheads_change_only_at_exchange:
-        warheads_note = f"under {spec.id} warheads change only at data exchanges"
-    else:
-        warheads_note = "no catalogue notification covers warhead numbers"
-    before, after = items(older), items(newer)
-    changes: list[Change] = []
-    for uid in sorted(before.keys() | after.keys()):
-        old, new = before.get(uid), after.get(uid)
-        if old is None and new is not None:
-            summary = f"{new['kind']} {new['type']} {new['status']} at {new['facility']}"
-            changes.append(Change(uid, "new_item", None, summary, notified("new_item")))
-            continue
-        if new is None and old is not None:
-            changes.append(
-                Change(
-                    uid,
-                    "removed",
-                    old["facility"],
-                    None,
-                    notified("elimination"),
-                    "left the declared inventory",
-                )
-            )
-            continue
-        assert old is not None
-        assert new is not None
-        if old["facility"] != new["facility"]:
-            changes.append(
-                Change(uid, "movement", old["facility"], new["facility"], notified("movement"))
-            )
-        if old["status"] != new["status"]:
-            changes.append(
-                Change(
-                    uid, "status_change", old["status"], new["status"], notified("status_change")
-                )
-            )
-        for field in ("kind", "type"):
-            if old[field] != new[field]:
-                changes.append(
-                    Change(
-                        uid,
-                        f"{field}_change",
-                        old[field],
-                        new[field],
-                        None,
-                        f"no catalogue notification covers a {field} change",
-                    )
-                )
-        if old["warheads"] != new["warheads"]:
-            changes.append(
-                Change(uid, "warheads", old["warheads"], new["warheads"], None, warheads_note)
-            )
-    return changes
+def _snapshot(spec: TreatySpec, record: DeclarationRecord) -> Inventory:
+    return parse_inventory_json(
+        json.dumps(record.inventory), source=f"declaration of {record.as_of}", spec=spec
+    )

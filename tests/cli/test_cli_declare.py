@@ -97,7 +97,7 @@ def workflow(url: str, tmp_path: Path, spec: TreatySpec) -> None:
     assert run("declare", "totals", "--json", "--db", url).exit_code == 0
     diff = run("declare", "diff", "2020-09-01", "2021-03-01", "--json", "--db", url)
     assert diff.exit_code == 0, diff.output
-    changes = {(c["uid"], c["change"]): c for c in json.loads(diff.stdout)["changes"]}
+    changes = {(c["subject"], c["change"]): c for c in json.loads(diff.stdout)["changes"]}
     assert set(changes) == {
         ("US-B2A-9999", "new_item"),
         ("US-B52H-0001", "status_change"),

@@ -283,10 +283,10 @@ def diff(
         )
         return
     table = Table(title=f"changes from {older.as_of} to {newer.as_of}", box=box.SIMPLE_HEAD)
-    for column in ("uid", "change", "from", "to", "notification", "note"):
+    for column in ("uid or facility", "change", "from", "to", "notification", "note"):
         table.add_column(column)
     for c in changes:
-        cells = (c.uid, c.change, c.before, c.after, c.notification or "-", c.note)
+        cells = (c.subject, c.change, c.before, c.after, c.notification or "-", c.note)
         table.add_row(*(escape("" if v is None else str(v)) for v in cells))
     out = console()
     out.print(table)

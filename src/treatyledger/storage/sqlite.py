@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from types import TracebackType
@@ -55,6 +56,26 @@ __all__ = ["DEFAULT_INDEX_THRESHOLD", "SqliteStore"]
 
 DEFAULT_INDEX_THRESHOLD = 65_536
 """How many entries may wait outside the leaf hash index before an append indexes them."""
+
+
+def _enter_wal(connection: sqlite3.Connection, timeout: float) -> None:
+    """Switch to WAL, retrying while another connection holds the lock.
+
+    Changing the journal mode of a new database can report "database is
+    locked" at once, without waiting on the busy timeout, when several
+    processes open the same new file together; so wait here instead.
+    """
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
 
 
 class SqliteStore:
@@ -98,7 +119,7 @@ class SqliteStore:
         self._connection: sqlite3.Connection | None = connection
         try:
             connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            connection.execute("PRAGMA journal_mode = WAL")
+            _enter_wal(connection, busy_timeout)
             connection.execute("PRAGMA synchronous = FULL")
             connection.execute("PRAGMA fullfsync = ON")  # F_FULLFSYNC where it exists (macOS)
             connection.execute("PRAGMA checkpoint_fullfsync = ON")

@@ -1,0 +1,170 @@
+"""``treaty comply``: read the parties' exported logs and report findings; re-check one offline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+from typer.core import TyperGroup
+
+from treatyledger.cli._options import JsonOption
+from treatyledger.cli._output import console, emit_json
+from treatyledger.compliance import (
+    check_compliance,
+    findings_to_json,
+    parse_findings,
+    read_log,
+    verifier_from_export,
+    verify_finding,
+)
+from treatyledger.compliance.reading import Fetch
+from treatyledger.errors import FormatError, NotFoundError, VerificationError
+from treatyledger.log.note import Ed25519Verifier
+from treatyledger.treaty import resolve_spec
+
+__all__ = ["app"]
+
+
+class _CheckByDefault(TyperGroup):
+    """``treaty comply LOGDIR...`` is ``treaty comply check LOGDIR...``."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["check", *args]
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(
+    cls=_CheckByDefault,
+    help="Compliance findings from the parties' logs, with evidence anyone can re-check.",
+    no_args_is_help=True,
+)
+
+VkeysOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--vkey",
+        help="Pin a log's verifier key (name+hex8+base64); repeat for each log.",
+    ),
+]
+
+
+def _pinned(vkeys: list[str] | None) -> dict[str, str] | None:
+    if not vkeys:
+        return None
+    keys: dict[str, str] = {}
+    for vkey in vkeys:
+        keys[Ed25519Verifier.from_vkey(vkey).name] = vkey
+    return keys
+
+
+def _fetcher(directory: Path) -> Fetch:
+    root = directory.resolve()
+    if not root.is_dir():
+        raise NotFoundError(f"{directory} is not a folder")
+
+    def fetch(path: str) -> bytes:
+        target = (root / path).resolve()
+        if root not in target.parents:
+            raise VerificationError(f"{path} points outside {directory}")
+        return target.read_bytes()
+
+    return fetch
+
+
+def _utc(value: str, option: str) -> dt.datetime:
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise FormatError(what=option, problem=f"{value!r} is not a date or time") from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(dt.UTC)
+
+
+@app.command("check")
+def check(
+    logdirs: Annotated[
+        list[Path], typer.Argument(help="Exported logs (tiles trees with a vkey file).")
+    ],
+    *,
+    treaty: Annotated[
+        str, typer.Option("--treaty", help="Built-in name or TOML file.")
+    ] = "new-start",
+    vkeys: VkeysOption = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at", help="Judge as of this UTC time (YYYY-MM-DD[THH:MM:SSZ]) [default: now]."
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", help="Judge obligations due from this time [default: first entry]."
+        ),
+    ] = None,
+    json_: JsonOption = False,
+) -> None:
+    """Verify every log, run every rule and list the findings (also: treaty comply LOGDIR...)."""
+    spec = resolve_spec(treaty)
+    pinned = _pinned(vkeys)
+    logs = []
+    for directory in logdirs:
+        fetch = _fetcher(directory)
+        verifier = verifier_from_export(fetch)
+        if pinned is not None:
+            key = pinned.get(verifier.name)
+            if key is None or Ed25519Verifier.from_vkey(key) != verifier:
+                raise VerificationError(
+                    f"{directory}: the log's vkey {verifier.vkey()} is not the pinned key"
+                )
+        logs.append(read_log(fetch, verifier))
+    now = _utc(at, "--at") if at else dt.datetime.now(dt.UTC).replace(microsecond=0)
+    findings = check_compliance(
+        logs, spec, now=now, since=_utc(since, "--since") if since else None
+    )
+    if json_:
+        emit_json(findings_to_json(findings))
+        return
+    out = console()
+    if not findings:
+        out.print(f"no findings in {len(logs)} logs ({spec.id}, as of {now:%Y-%m-%d %H:%M} UTC)")
+        return
+    table = Table(title=f"Findings, {spec.id}, as of {now:%Y-%m-%d %H:%M} UTC")
+    for column in ("rule", "severity", "party", "summary", "evidence"):
+        table.add_column(column, overflow="fold")
+    for f in findings:
+        evidence = "\n".join(f"{e.origin}#{e.index}" for e in f.evidence) or "-"
+        table.add_row(
+            escape(f.rule), f.severity.value, escape(f.party), escape(f.summary), escape(evidence)
+        )
+    out.print(table)
+
+
+@app.command("verify-finding")
+def verify_finding_command(
+    file: Annotated[Path, typer.Argument(help='A finding, or a {"findings": [...]} document.')],
+    vkeys: VkeysOption = None,
+) -> None:
+    """Re-check a finding's evidence offline; exit 0 only when all of it holds."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FormatError(what="finding", problem=f"cannot read {file}: {exc}") from exc
+    findings = parse_findings(text)
+    if not findings:
+        raise VerificationError(f"{file} holds no finding")
+    pinned = _pinned(vkeys)
+    out = console()
+    for finding in findings:
+        entries = verify_finding(finding, pinned)
+        trust = "pinned keys" if pinned else "the keys the file carries (consistency only)"
+        out.print(
+            f"[green]verified:[/] {escape(finding.rule)} ({finding.party}): "
+            f"{len(entries)} logged entries, checked against {trust}"
+        )

@@ -1,0 +1,165 @@
+"""Read one party's exported log: verify the whole tree, decode and parse every entry.
+
+Pure: files are read through a ``fetch(path) -> bytes`` callable, as
+:func:`treatyledger.log.verify_tree.verify_tree` does, so the same reading
+works on a folder, a web server or an object store. Reading refuses a tree
+that does not verify (a tampered tile, entry bundle or checkpoint); an entry
+that is logged but does not parse is kept, with the reason, because what a
+party logged is evidence even when it is malformed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from treatyledger.compliance.findings import Evidence
+from treatyledger.errors import FormatError, TreatyLedgerError, VerificationError
+from treatyledger.escrow.exchange import DataExchange, parse_exchange
+from treatyledger.ledger.envelope import Entry, parse_entry, parse_entry_text
+from treatyledger.log.checkpoint import Checkpoint, open_checkpoint
+from treatyledger.log.merkle import NodeId, inclusion_proof, leaf_hash, verify_inclusion
+from treatyledger.log.note import Ed25519Verifier, Verifier, open_note
+from treatyledger.log.store import TileId
+from treatyledger.log.tiles import (
+    bundles_for_size,
+    decode_bundle,
+    entries_path,
+    fetch_nodes,
+    tile_path,
+    tiles_for_size,
+)
+from treatyledger.log.verify_tree import verify_tree
+
+__all__ = ["Fetch", "LoggedEntry", "LoggedLog", "read_log", "verifier_from_export"]
+
+Fetch = Callable[[str], bytes]
+
+
+@dataclass(frozen=True)
+class LoggedEntry:
+    """One logged note, where it is, and what it says.
+
+    ``entry`` is None when the note is not a readable entry (``problem`` says
+    why). A readable ``data_exchange`` entry also carries its parsed
+    ``exchange``, or a ``problem`` when its totals do not check against its
+    commitment.
+    """
+
+    origin: str
+    index: int
+    note: bytes
+    leaf_hash: bytes
+    entry: Entry | None
+    exchange: DataExchange | None = None
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class LoggedLog:
+    """A verified log: its signed checkpoint, its verifier key and every entry."""
+
+    origin: str
+    vkey: str
+    signed_checkpoint: bytes
+    checkpoint: Checkpoint
+    entries: tuple[LoggedEntry, ...]
+    _tiles: Mapping[TileId, bytes] = field(repr=False, compare=False)
+
+    @property
+    def size(self) -> int:
+        """The number of entries the signed checkpoint commits to."""
+        return self.checkpoint.size
+
+    def proof(self, index: int) -> list[bytes]:
+        """The inclusion proof of entry ``index`` against the signed checkpoint."""
+        if not 0 <= index < self.size:
+            raise ValueError(f"entry {index} is not in the log of {self.size} entries")
+
+        def nodes(ids: Sequence[NodeId]) -> list[bytes]:
+            return fetch_nodes(ids, lambda tids: {t: self._tiles[t] for t in tids})
+
+        return inclusion_proof(index, self.size, nodes)
+
+    def evidence(self, index: int) -> Evidence:
+        """Entry ``index`` as self-contained evidence: note, proof, signed checkpoint, key."""
+        logged = self.entries[index]
+        return Evidence(
+            origin=self.origin,
+            index=index,
+            leaf_hash=logged.leaf_hash,
+            proof=tuple(self.proof(index)),
+            checkpoint=self.signed_checkpoint,
+            entry=logged.note,
+            vkey=self.vkey,
+            time_attested=False,
+        )
+
+
+def verifier_from_export(fetch: Fetch) -> Ed25519Verifier:
+    """The verifier key the export carries in its ``vkey`` file.
+
+    Trusting it only proves the log is consistent with itself; pin the key
+    (compare it with one obtained independently) to prove who wrote the log.
+    """
+    try:
+        text = fetch("vkey").decode("utf-8").strip()
+    except FileNotFoundError as exc:
+        raise VerificationError("vkey is missing: every exported log must carry it") from exc
+    except UnicodeDecodeError as exc:
+        raise FormatError(what="verifier key", problem="vkey is not UTF-8 text") from exc
+    return Ed25519Verifier.from_vkey(text)
+
+
+def _decode(origin: str, index: int, note: bytes, verifier: Verifier) -> LoggedEntry:
+    digest = leaf_hash(note)
+    try:
+        entry = parse_entry_text(open_note(note, [verifier]).text)
+    except TreatyLedgerError as exc:
+        return LoggedEntry(origin, index, note, digest, None, problem=str(exc))
+    try:
+        parse_entry(note, verifier)
+        exchange = parse_exchange(note, verifier) if entry.type == "data_exchange" else None
+    except TreatyLedgerError as exc:
+        return LoggedEntry(origin, index, note, digest, entry, problem=str(exc))
+    return LoggedEntry(origin, index, note, digest, entry, exchange=exchange)
+
+
+def read_log(fetch: Fetch, verifier: Ed25519Verifier) -> LoggedLog:
+    """Verify the exported tree behind ``fetch`` with ``verifier`` and read every entry.
+
+    Raises :class:`VerificationError` (or :class:`FormatError`) naming the first
+    file that does not hold; nothing is read from a tree that does not verify.
+    """
+    report = verify_tree(fetch, verifier)
+    checkpoint = report.checkpoint
+    signed = fetch("checkpoint")
+    if open_checkpoint(signed, verifier) != checkpoint:
+        raise VerificationError("the checkpoint changed while the log was read")
+    size = checkpoint.size
+    tiles = {
+        (level, idx): fetch(tile_path(level, idx, width))
+        for level, idx, width in tiles_for_size(size)
+    }
+    entries: list[LoggedEntry] = []
+    for bundle, width in bundles_for_size(size):
+        notes = decode_bundle(fetch(entries_path(bundle, width)), width=width)
+        for note in notes:
+            entries.append(_decode(checkpoint.origin, len(entries), note, verifier))
+    log = LoggedLog(
+        origin=checkpoint.origin,
+        vkey=verifier.vkey(),
+        signed_checkpoint=signed,
+        checkpoint=checkpoint,
+        entries=tuple(entries),
+        _tiles=tiles,
+    )
+    for logged in entries:  # the files may have changed since verify_tree read them
+        verify_inclusion(
+            leaf_hash=logged.leaf_hash,
+            index=logged.index,
+            size=size,
+            proof=log.proof(logged.index),
+            root=checkpoint.root_hash,
+        )
+    return log

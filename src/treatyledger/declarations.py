@@ -51,7 +51,13 @@ from treatyledger.errors import (
     VerificationError,
 )
 from treatyledger.escrow.diff import Change, diff_inventories
-from treatyledger.escrow.exchange import (
+from treatyledger.escrow.inventory import Inventory
+from treatyledger.escrow.inventory_csv import load_inventory
+from treatyledger.escrow.inventory_json import inventory_to_json, parse_inventory_json
+from treatyledger.escrow.opening import open_facility, open_facility_list
+from treatyledger.escrow.sumtree import Declaration, commit
+from treatyledger.escrow.vector import PadTo, new_secret
+from treatyledger.ledger.exchange import (
     DataExchange,
     build_exchange,
     exchange_entry_text,
@@ -59,12 +65,6 @@ from treatyledger.escrow.exchange import (
     parse_exchange,
     sign_exchange,
 )
-from treatyledger.escrow.inventory import Inventory
-from treatyledger.escrow.inventory_csv import load_inventory
-from treatyledger.escrow.inventory_json import inventory_to_json, parse_inventory_json
-from treatyledger.escrow.opening import open_facility, open_facility_list
-from treatyledger.escrow.sumtree import Declaration, commit
-from treatyledger.escrow.vector import PadTo, new_secret
 from treatyledger.log.checkpoint import open_checkpoint
 from treatyledger.log.note import Signer
 from treatyledger.log.store import LogStore

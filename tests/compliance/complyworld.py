@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from treatyledger.compliance import Finding, LoggedLog, check_compliance, read_log
-from treatyledger.escrow.exchange import build_exchange, exchange_entry_text, sign_exchange
 from treatyledger.escrow.fixtures import us_inventory_2020_09_01
 from treatyledger.escrow.sumtree import commit
 from treatyledger.ledger import Entry, Ref, ref_to, sign_entry
+from treatyledger.ledger.exchange import build_exchange, exchange_entry_text, sign_exchange
 from treatyledger.log.export import export_files
 from treatyledger.log.note import Signer, sign_note
 from treatyledger.log.transparency_log import TransparencyLog

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from treatyledger.errors import FormatError, VerificationError
-from treatyledger.escrow.exchange import build_exchange, exchange_entry_text, sign_exchange
 from treatyledger.escrow.fixtures import us_inventory_2020_09_01
 from treatyledger.escrow.sumtree import commit
 from treatyledger.ledger import (
@@ -20,9 +19,11 @@ from treatyledger.ledger import (
     entry_text,
     parse_entry,
     parse_entry_text,
+    read_entry,
     ref_to,
     sign_entry,
 )
+from treatyledger.ledger.exchange import build_exchange, exchange_entry_text, sign_exchange
 from treatyledger.log.merkle import leaf_hash
 from treatyledger.log.note import Signer, sign_note
 from treatyledger.treaty import TreatySpec
@@ -258,5 +259,6 @@ def test_a_data_exchange_with_wrong_totals_is_refused_by_escrow(exchange_note: b
     doc["payload"]["totals"]["warheads"] += 1
     text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
     parse_entry_text(text)  # a well-formed envelope...
+    assert parse_entry(_signed(text), VERIFIER).type == "data_exchange"
     with pytest.raises(VerificationError, match="totals"):
-        parse_entry(_signed(text), VERIFIER)  # ...whose escrow checks fail
+        read_entry(_signed(text), VERIFIER)  # ...whose escrow checks fail

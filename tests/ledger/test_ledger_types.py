@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 
 from treatyledger.errors import PayloadError, TreatyLedgerError
-from treatyledger.escrow.exchange import build_exchange, exchange_entry_text
 from treatyledger.escrow.fixtures import us_inventory_2020_09_01
 from treatyledger.escrow.opening import open_facility
 from treatyledger.escrow.opening_json import facility_opening_to_json
@@ -37,6 +36,7 @@ from treatyledger.ledger import (
     sign_entry,
     validate_entry,
 )
+from treatyledger.ledger.exchange import build_exchange, exchange_entry_text
 from treatyledger.log.merkle import leaf_hash
 from treatyledger.log.note import Signer
 from treatyledger.treaty import TreatySpec

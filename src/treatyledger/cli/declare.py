@@ -24,8 +24,8 @@ from treatyledger.declarations import (
     recorded_treaty,
 )
 from treatyledger.errors import InputError, NotFoundError
-from treatyledger.escrow.exchange import DataExchange, parse_exchange, verify_opening_bundle
 from treatyledger.escrow.vector import PadTo
+from treatyledger.ledger.exchange import DataExchange, parse_exchange, verify_opening_bundle
 from treatyledger.log.note import Ed25519Verifier
 from treatyledger.logs import open_log
 from treatyledger.treaty import resolve_spec

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from treatyledger.compliance.findings import Evidence
 from treatyledger.errors import FormatError, TreatyLedgerError, VerificationError
-from treatyledger.escrow.exchange import DataExchange, parse_exchange
 from treatyledger.ledger.envelope import Entry, parse_entry, parse_entry_text
+from treatyledger.ledger.exchange import DataExchange, parse_exchange
 from treatyledger.log.checkpoint import Checkpoint, open_checkpoint
 from treatyledger.log.merkle import NodeId, inclusion_proof, leaf_hash, verify_inclusion
 from treatyledger.log.note import Ed25519Verifier, Verifier, open_note

@@ -25,6 +25,7 @@ from treatyledger.ledger.types import (
     EntryIndex,
     check_payload,
     entry_types,
+    read_entry,
     validate_entry,
 )
 
@@ -45,6 +46,7 @@ __all__ = [
     "parse_entry",
     "parse_entry_text",
     "protocol_type",
+    "read_entry",
     "ref_to",
     "sign_entry",
     "validate_entry",

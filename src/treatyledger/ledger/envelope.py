@@ -10,7 +10,7 @@ Canonical JSON is what Python's ``json.dumps(value, sort_keys=True,
 separators=(",", ":"), ensure_ascii=False)`` writes: keys sorted by code
 point, no white space, text as UTF-8 (only ``"``, ``\\`` and U+0000-U+001F
 escaped), integers only (no floats, no exponents, no ``-0``). The envelope is
-the one :mod:`treatyledger.escrow.exchange` already writes for data exchanges;
+the one :mod:`treatyledger.ledger.exchange` already writes for data exchanges;
 this module reads and writes it for every entry type. ``docs/ledger.md``
 gives every byte.
 
@@ -40,7 +40,6 @@ from types import MappingProxyType
 from typing import Any, Final, NoReturn
 
 from treatyledger.errors import FormatError
-from treatyledger.escrow.exchange import parse_exchange
 from treatyledger.log.merkle import HASH_SIZE, leaf_hash
 from treatyledger.log.note import NoteSigner, Verifier, open_note, sign_note, validate_key_name
 from treatyledger.log.tiles import MAX_ENTRY_SIZE
@@ -387,9 +386,9 @@ def parse_entry(note: bytes, verifier: Verifier) -> Entry:
     most :data:`MAX_ENTRY_SIZE` bytes. Raises
     :class:`~treatyledger.errors.VerificationError` for a bad or unknown
     signature and :class:`~treatyledger.errors.FormatError` for any form
-    :func:`entry_text` would not write. A ``data_exchange`` entry is also read
-    by :func:`treatyledger.escrow.exchange.parse_exchange`, which checks its
-    commitment, totals proof and facility sums (and raises its own errors).
+    :func:`entry_text` would not write. The envelope only: a ``data_exchange``
+    entry's commitment, totals proof and sums are checked by
+    :func:`~treatyledger.ledger.types.read_entry`.
     """
     if not isinstance(note, bytes):
         _fail("", "a signed entry is bytes")
@@ -398,7 +397,4 @@ def parse_entry(note: bytes, verifier: Verifier) -> Entry:
     opened = open_note(note, [verifier])
     if len(opened.signatures) != 1:
         _fail("", f"an entry carries exactly one signature, this one {len(opened.signatures)}")
-    entry = parse_entry_text(opened.text)
-    if entry.type == "data_exchange":
-        parse_exchange(note, verifier)
-    return entry
+    return parse_entry_text(opened.text)

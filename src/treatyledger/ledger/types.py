@@ -45,6 +45,8 @@ from treatyledger.escrow.commitment import parse_commitment
 from treatyledger.escrow.opening import FacilityOpening, verify_facility_opening
 from treatyledger.escrow.opening_json import parse_facility_opening
 from treatyledger.ledger.envelope import Entry, Ref, parse_entry, parse_time
+from treatyledger.ledger.exchange import ENTRY_TYPE as EXCHANGE_TYPE
+from treatyledger.ledger.exchange import parse_exchange
 from treatyledger.ledger.protocol import ANY_TYPE, PROTOCOL_TYPES, check_protocol_payload
 from treatyledger.log.merkle import leaf_hash
 from treatyledger.log.note import Verifier
@@ -57,6 +59,7 @@ __all__ = [
     "Resolver",
     "check_payload",
     "entry_types",
+    "read_entry",
     "validate_entry",
 ]
 
@@ -348,3 +351,17 @@ class EntryIndex:
         if held is None or held[0] != ref.leaf_hash:
             return None
         return held[1]
+
+
+def read_entry(note: bytes, verifier: Verifier) -> Entry:
+    """Verify and read a signed entry, and for a data exchange its escrow content too.
+
+    :func:`~treatyledger.ledger.envelope.parse_entry` checks the signature and
+    the envelope; a ``data_exchange`` entry is also read by
+    :func:`~treatyledger.ledger.exchange.parse_exchange`, which checks its
+    commitment, totals proof and facility sums (and raises its own errors).
+    """
+    entry = parse_entry(note, verifier)
+    if entry.type == EXCHANGE_TYPE:
+        parse_exchange(note, verifier)
+    return entry

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -60,6 +59,7 @@ from treatyledger.escrow.sumtree import (
     commitment_to_json,
     parse_commitment,
 )
+from treatyledger.ledger.envelope import Entry, entry_text, parse_entry_text
 from treatyledger.log.checkpoint import Checkpoint, open_checkpoint
 from treatyledger.log.merkle import leaf_hash, verify_inclusion
 from treatyledger.log.note import (
@@ -90,8 +90,6 @@ ENTRY_TYPE: Final = "data_exchange"
 ENTRY_VERSION: Final = 1
 BUNDLE_VERSION: Final = 1
 
-_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
-_ENTRY_KEYS = {"payload", "refs", "sender", "time", "treaty", "type", "v"}
 _PAYLOAD_KEYS = {"as_of", "commitment", "facilities", "totals", "totals_proof"}
 _FACILITY_KEYS = {"counts", "id", "kind", "totals"}
 _BUNDLE_KEYS = {"entry", "facility_list", "log", "opening", "version"}
@@ -187,10 +185,6 @@ def build_exchange(
     )
 
 
-def _canonical(value: object) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def exchange_entry_text(exchange: DataExchange) -> str:
     """The entry's note text: one line of canonical JSON and a newline.
 
@@ -208,16 +202,15 @@ def exchange_entry_text(exchange: DataExchange) -> str:
             for f in exchange.facilities
         ],
     }
-    envelope = {
-        "type": ENTRY_TYPE,
-        "v": ENTRY_VERSION,
-        "treaty": exchange.treaty,
-        "sender": exchange.party,
-        "time": exchange.time.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "payload": payload,
-        "refs": [],
-    }
-    return _canonical(envelope) + "\n"
+    entry = Entry(
+        type=ENTRY_TYPE,
+        treaty=exchange.treaty,
+        sender=exchange.party,
+        time=exchange.time,
+        payload=payload,
+        version=ENTRY_VERSION,
+    )
+    return entry_text(entry)
 
 
 def sign_exchange(text: str, signer: NoteSigner) -> bytes:
@@ -232,15 +225,6 @@ def sign_exchange(text: str, signer: NoteSigner) -> bytes:
 
 def _fail(problem: str) -> NoReturn:
     raise FormatError(what=_WHAT, problem=problem)
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            _fail(f"key {key!r} appears twice in one object")
-        out[key] = value
-    return out
 
 
 def _object(value: object, keys: set[str], where: str) -> dict[str, Any]:
@@ -279,28 +263,6 @@ def _date(value: object, where: str) -> dt.date:
     if day.isoformat() != text:
         _fail(f"{where} is not a YYYY-MM-DD date")
     return day
-
-
-def _time(value: object) -> dt.datetime:
-    text = _text(value, "time")
-    if not _TIME.fullmatch(text):
-        _fail("time is not a UTC time YYYY-MM-DDTHH:MM:SSZ")
-    try:
-        return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
-    except ValueError:
-        _fail("time is not a valid UTC time")
-
-
-def _document(text: str) -> dict[str, Any]:
-    if text.count("\n") != 1:
-        _fail("the text is not one line")
-    try:
-        doc = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_fail)
-    except ValueError as exc:
-        _fail(f"not JSON: {exc}")
-    if _canonical(doc) + "\n" != text:
-        _fail("not in canonical form (sorted keys, no spaces, UTF-8 text)")
-    return _object(doc, _ENTRY_KEYS, "the entry")
 
 
 def _facilities(value: object, commitment: Commitment) -> tuple[FacilityTotals, ...]:
@@ -359,15 +321,18 @@ def parse_exchange(note: bytes, verifier: Verifier) -> DataExchange:
     any other form than :func:`exchange_entry_text`'s.
     """
     text = open_note(note, [verifier]).text
-    doc = _document(text)
-    if doc["type"] != ENTRY_TYPE or doc["v"] != ENTRY_VERSION:
-        _fail(f"type {doc['type']!r} version {doc['v']!r} is not {ENTRY_TYPE!r} version 1")
-    if doc["refs"] != []:
+    try:
+        entry = parse_entry_text(text)
+    except FormatError as exc:
+        _fail(exc.problem)
+    if entry.type != ENTRY_TYPE or entry.version != ENTRY_VERSION:
+        _fail(f"type {entry.type!r} version {entry.version!r} is not {ENTRY_TYPE!r} version 1")
+    if entry.refs:
         _fail("a data-exchange entry refers to no other entry (refs must be [])")
-    payload = _object(doc["payload"], _PAYLOAD_KEYS, "payload")
+    payload = _object(entry.payload_json(), _PAYLOAD_KEYS, "payload")
     commitment = parse_commitment(_sub_json(payload["commitment"], "payload.commitment"))
     proof = parse_totals_proof(_sub_json(payload["totals_proof"], "payload.totals_proof"))
-    treaty, party = _text(doc["treaty"], "treaty"), _text(doc["sender"], "sender")
+    treaty, party = entry.treaty, entry.sender
     as_of = _date(payload["as_of"], "payload.as_of")
     ctx = commitment.context
     if (ctx.treaty, ctx.party, ctx.as_of) != (treaty, party, as_of):
@@ -379,7 +344,7 @@ def parse_exchange(note: bytes, verifier: Verifier) -> DataExchange:
         treaty=treaty,
         party=party,
         as_of=as_of,
-        time=_time(doc["time"]),
+        time=entry.time,
         commitment=commitment,
         totals_proof=proof,
         totals=_counts(payload["totals"], "payload.totals"),

@@ -11,7 +11,13 @@ from typing import Any
 import pytest
 
 from treatyledger.errors import FormatError, VerificationError
-from treatyledger.escrow.exchange import (
+from treatyledger.escrow.fixtures import us_inventory_2020_09_01
+from treatyledger.escrow.opening import (
+    open_facility,
+    open_facility_list,
+)
+from treatyledger.escrow.sumtree import Declaration, commit
+from treatyledger.ledger.exchange import (
     DataExchange,
     build_exchange,
     exchange_entry_text,
@@ -20,12 +26,6 @@ from treatyledger.escrow.exchange import (
     sign_exchange,
     verify_opening_bundle,
 )
-from treatyledger.escrow.fixtures import us_inventory_2020_09_01
-from treatyledger.escrow.opening import (
-    open_facility,
-    open_facility_list,
-)
-from treatyledger.escrow.sumtree import Declaration, commit
 from treatyledger.log.checkpoint import open_checkpoint
 from treatyledger.log.note import Signer, sign_note
 from treatyledger.log.transparency_log import TransparencyLog

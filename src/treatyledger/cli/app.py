@@ -9,7 +9,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from treatyledger import __version__
-from treatyledger.cli import comply, declare, log, record, spec
+from treatyledger.cli import comply, declare, log, record, spec, timeline
 from treatyledger.cli._errors import exit_code_for
 from treatyledger.cli._output import console, err_console
 from treatyledger.errors import TreatyLedgerError
@@ -41,6 +41,7 @@ app.add_typer(record.app, name="record")
 app.add_typer(log.app, name="log")
 app.add_typer(declare.app, name="declare")
 app.add_typer(comply.app, name="comply")
+app.command("timeline")(timeline.timeline)
 
 
 def _version(value: bool) -> None:

@@ -20,6 +20,7 @@ from treatyledger.compliance.findings import (
 )
 from treatyledger.compliance.reading import LoggedEntry, LoggedLog, read_log, verifier_from_export
 from treatyledger.compliance.review import Review
+from treatyledger.compliance.timeline import Timeline, build_timeline
 
 __all__ = [
     "Evidence",
@@ -28,6 +29,8 @@ __all__ = [
     "LoggedLog",
     "Review",
     "Severity",
+    "Timeline",
+    "build_timeline",
     "check_compliance",
     "findings_to_json",
     "parse_finding",

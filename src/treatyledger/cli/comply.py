@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
-from treatyledger.cli._options import JsonOption
+from treatyledger.cli._options import JsonOption, folder_fetcher
 from treatyledger.cli._output import console, emit_json
 from treatyledger.compliance import (
     check_compliance,
@@ -21,8 +21,7 @@ from treatyledger.compliance import (
     verifier_from_export,
     verify_finding,
 )
-from treatyledger.compliance.reading import Fetch
-from treatyledger.errors import FormatError, NotFoundError, VerificationError
+from treatyledger.errors import FormatError, VerificationError
 from treatyledger.log.note import Ed25519Verifier
 from treatyledger.treaty import resolve_spec
 
@@ -60,20 +59,6 @@ def _pinned(vkeys: list[str] | None) -> dict[str, str] | None:
     for vkey in vkeys:
         keys[Ed25519Verifier.from_vkey(vkey).name] = vkey
     return keys
-
-
-def _fetcher(directory: Path) -> Fetch:
-    root = directory.resolve()
-    if not root.is_dir():
-        raise NotFoundError(f"{directory} is not a folder")
-
-    def fetch(path: str) -> bytes:
-        target = (root / path).resolve()
-        if root not in target.parents:
-            raise VerificationError(f"{path} points outside {directory}")
-        return target.read_bytes()
-
-    return fetch
 
 
 def _utc(value: str, option: str) -> dt.datetime:
@@ -115,7 +100,7 @@ def check(
     pinned = _pinned(vkeys)
     logs = []
     for directory in logdirs:
-        fetch = _fetcher(directory)
+        fetch = folder_fetcher(directory)
         verifier = verifier_from_export(fetch)
         if pinned is not None:
             key = pinned.get(verifier.name)

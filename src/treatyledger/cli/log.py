@@ -13,9 +13,9 @@ import typer
 from rich.markup import escape
 from rich.progress import Progress
 
-from treatyledger.cli._options import DbOption, store_at
+from treatyledger.cli._options import DbOption, folder_fetcher, store_at
 from treatyledger.cli._output import console
-from treatyledger.errors import InputError, NotFoundError, VerificationError
+from treatyledger.errors import InputError, NotFoundError
 from treatyledger.log.export import export_files
 from treatyledger.log.note import Ed25519Verifier
 from treatyledger.log.tlogproof import parse_tlog_proof, verify_tlog_proof
@@ -211,15 +211,7 @@ def verify(
     """Check an exported tree completely; exit 0 only when everything holds."""
     verifier = Ed25519Verifier.from_vkey(vkey_)
     older = _read_file(since) if since is not None else None
-    root = directory.resolve()
-    if not root.is_dir():
-        raise NotFoundError(f"{directory} is not a folder")
-
-    def fetch(path: str) -> bytes:
-        target = (root / path).resolve()
-        if root not in target.parents:
-            raise VerificationError(f"{path} points outside {directory}")
-        return target.read_bytes()
+    fetch = folder_fetcher(directory)
 
     with Progress(console=console(), transient=True) as progress:
         task = progress.add_task("verifying", total=None)

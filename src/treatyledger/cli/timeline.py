@@ -9,9 +9,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from treatyledger.cli._options import JsonOption
+from treatyledger.cli._options import JsonOption, folder_fetcher
 from treatyledger.cli._output import console, emit_json
-from treatyledger.cli.comply import _fetcher
 from treatyledger.compliance import read_log, verifier_from_export
 from treatyledger.compliance.timeline import build_timeline
 from treatyledger.errors import NotFoundError
@@ -40,7 +39,7 @@ def timeline(
         raise NotFoundError(f"{party!r} is not a party to {spec.id}")
     logs = []
     for directory in logdirs:
-        fetch = _fetcher(directory)
+        fetch = folder_fetcher(directory)
         logs.append(read_log(fetch, verifier_from_export(fetch)))
     result = build_timeline(logs, spec)
     if party is not None:

@@ -9,8 +9,6 @@ from treatyledger.compliance.findings import Finding
 from treatyledger.compliance.reading import LoggedLog
 from treatyledger.compliance.review import Review
 from treatyledger.compliance.rules import RULES
-from treatyledger.compliance.rules.commission import sessions_missed
-from treatyledger.compliance.rules.discrepancies import inspection_discrepancies
 from treatyledger.treaty.spec import TreatySpec
 
 __all__ = ["check_compliance"]
@@ -32,7 +30,6 @@ def check_compliance(
         raise ValueError("now must be a UTC time")
     review = Review(logs, spec, now=now, since=since)
     findings: list[Finding] = []
-    for rule in (*RULES, inspection_discrepancies):
+    for rule in RULES:
         findings += rule(review)
-    findings += sessions_missed(review)
     return findings

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from treatyledger.compliance.findings import Finding
 from treatyledger.compliance.review import Review
+from treatyledger.compliance.rules.commission import sessions_missed
+from treatyledger.compliance.rules.discrepancies import inspection_discrepancies
 from treatyledger.compliance.rules.exchanges import (
     exchanges_missing_or_late,
     limits_exceeded,
@@ -25,6 +27,8 @@ RULES: tuple[Rule, ...] = (
     exchanges_missing_or_late,
     notifications_late,
     inspection_findings,
+    inspection_discrepancies,
+    sessions_missed,
     suspensions_in_effect,
     entries_invalid,
 )

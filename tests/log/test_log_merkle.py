@@ -24,8 +24,6 @@ from treatyledger.log.merkle import (
     ProofPlan,
     consistency_plan,
     consistency_proof,
-    extend,
-    frontier_root,
     inclusion_plan,
     inclusion_proof,
     leaf_hash,
@@ -180,11 +178,9 @@ def test_root_from_leaf_hashes_rejects_short_hashes() -> None:
 
 @pytest.mark.parametrize("size", range(9))
 def test_reference_roots(size: int) -> None:
-    """The roots of the RFC 6962 reference tree's prefixes, three ways."""
+    """The roots of the RFC 6962 reference tree's prefixes, two ways."""
     assert root_from_leaf_hashes(REFERENCE_LEAF_HASHES[:size]) == REFERENCE_ROOTS[size]
     assert root_hash(size, reference_fetch) == REFERENCE_ROOTS[size]
-    frontier, _ = extend(0, [], REFERENCE_LEAF_HASHES[:size])
-    assert frontier_root(frontier) == REFERENCE_ROOTS[size]
 
 
 def test_reference_perfect_subtrees() -> None:
@@ -624,46 +620,13 @@ def test_root_hash_from_fetched_nodes_equals_the_full_computation(size: int) -> 
     assert fetch.calls == (1 if size else 0)
 
 
-@given(st.lists(st.integers(min_value=0, max_value=80), max_size=12))
-def test_extend_in_batches_equals_the_whole_tree(batches: list[int]) -> None:
-    size = 0
-    frontier: list[bytes] = []
-    completed: list[tuple[NodeId, bytes]] = []
-    for batch in batches:
-        count = min(batch, MAX_SIZE - size)
-        frontier, done = extend(size, frontier, LEAVES[size : size + count])
-        assert [node for node, _ in done] == sorted(node for node, _ in done)
-        completed += done
-        size += count
-        assert frontier_root(frontier) == root_from_leaf_hashes(LEAVES[:size])
-        assert frontier == [perfect_node(level, index) for level, index in root_plan(size).nodes]
-    # Every perfect subtree of the final tree was reported once, with its hash.
-    expected = [
-        (level, index) for level in range(size.bit_length()) for index in range(size >> level)
-    ]
-    assert sorted(node for node, _ in completed) == expected
-    for (level, index), value in completed:
-        assert value == perfect_node(level, index)
-
-
-def test_extend_rejects_a_frontier_that_does_not_fit_the_size() -> None:
-    with pytest.raises(ValueError, match="has 2 frontier hashes, got 1"):
-        extend(3, [LEAVES[0]], [])
-    with pytest.raises(ValueError, match="32 bytes"):
-        extend(1, [b"x"], [])
-    with pytest.raises(ValueError, match="32 bytes"):
-        extend(0, [], [b"x"])
-
-
-def test_frontier_root_of_nothing_is_the_empty_root() -> None:
-    assert frontier_root([]) == EMPTY_ROOT
-
-
 def test_large_trees_do_not_recurse() -> None:
     leaves = [hashlib.sha256(i.to_bytes(4, "big")).digest() for i in range(1 << 17)]
     leaves.append(leaves[0])
-    frontier, _ = extend(0, [], leaves)
-    assert root_from_leaf_hashes(leaves) == frontier_root(frontier)
+    assert root_from_leaf_hashes(leaves) == root_hash(
+        len(leaves),
+        lambda ids: [root_from_leaf_hashes(leaves[i << lv : (i + 1) << lv]) for lv, i in ids],
+    )
 
 
 def test_two_sizes_can_share_a_proof_shape() -> None:

@@ -39,7 +39,6 @@ from treatyledger.log.tiles import (
     split_tile,
     tile_path,
     tile_root,
-    tile_slot,
     tiles_for_size,
 )
 
@@ -245,13 +244,6 @@ def test_tile_root_is_the_perfect_subtree_root() -> None:
         tile_root(hashes[:3])
     with pytest.raises(ValueError, match="power-of-two"):
         tile_root([])
-
-
-def test_tile_slot() -> None:
-    assert tile_slot((0, 1234067)) == ((0, 4820), 147)
-    assert tile_slot((8, 300)) == ((1, 1), 44)
-    with pytest.raises(ValueError, match="not stored in a tile"):
-        tile_slot((3, 0))
 
 
 # --- geometry -------------------------------------------------------------------------

@@ -43,8 +43,6 @@ __all__ = [
     "ProofPlan",
     "consistency_plan",
     "consistency_proof",
-    "extend",
-    "frontier_root",
     "inclusion_plan",
     "inclusion_proof",
     "leaf_hash",
@@ -432,61 +430,3 @@ def verify_consistency(
         raise VerificationError("consistency proof is too short")
     _require_root(old_computed, old_root, "old root hash")
     _require_root(new_computed, new_root, "new root hash")
-
-
-# --- compact ranges ------------------------------------------------------------------
-
-
-def extend(
-    size: int, frontier: Sequence[bytes], leaf_hashes: Sequence[bytes]
-) -> tuple[list[bytes], list[tuple[NodeId, bytes]]]:
-    """Append leaves to a tree known only by its frontier.
-
-    ``frontier`` holds the hashes of the perfect subtrees that make up the tree
-    of ``size`` leaves, largest first (one per set bit of ``size``). Returns the
-    frontier of the tree of ``size + len(leaf_hashes)`` leaves, and every perfect
-    node the new leaves complete (the leaves themselves included) as
-    ``(node id, hash)``, ordered by level, then index. Raises ``ValueError`` if
-    the frontier does not fit ``size`` or a hash is not 32 bytes.
-    """
-    _check_count(size, "size")
-    ids = _decompose(0, size)
-    if len(frontier) != len(ids):
-        raise ValueError(
-            f"a tree of size {size} has {len(ids)} frontier hashes, got {len(frontier)}"
-        )
-    for value in frontier:
-        _check_hash(value, "frontier hash")
-    if any(length != HASH_SIZE for length in set(map(len, leaf_hashes))):
-        raise ValueError(f"every leaf hash must be {HASH_SIZE} bytes")
-    old = {level: value for (level, _), value in zip(ids, frontier, strict=True)}
-    new: dict[int, bytes] = {}
-    completed = [((0, size + offset), value) for offset, value in enumerate(leaf_hashes)]
-    prefix, sha = _NODE_PREFIX, _sha256
-    level, row = 0, list(leaf_hashes)
-    # Level by level: the new nodes, preceded by the old frontier node of that
-    # level when it still waits for a right sibling, pair up into the next level.
-    while row:
-        start = size >> level
-        if start & 1:
-            row = [old.pop(level), *row]
-            start -= 1
-        if len(row) & 1:
-            new[level] = row[-1]
-        row = [sha(prefix + a + b).digest() for a, b in zip(row[0::2], row[1::2], strict=False)]
-        level += 1
-        first = start >> 1
-        completed.extend(((level, first + offset), value) for offset, value in enumerate(row))
-    new.update(old)  # old frontier nodes above the levels the new leaves reached
-    return [new[level] for level in sorted(new, reverse=True)], completed
-
-
-def frontier_root(frontier: Sequence[bytes]) -> bytes:
-    """The root hash of the tree whose frontier (largest subtree first) is given.
-
-    :data:`EMPTY_ROOT` for an empty frontier. Raises ``ValueError`` if a hash is
-    not 32 bytes.
-    """
-    if not frontier:
-        return EMPTY_ROOT
-    return _fold(frontier)

@@ -35,7 +35,6 @@ __all__ = [
     "split_tile",
     "tile_path",
     "tile_root",
-    "tile_slot",
     "tiles_for_size",
 ]
 
@@ -276,18 +275,6 @@ def bundles_for_size(size: int) -> list[tuple[int, int]]:
     Raises ``ValueError`` for a negative size.
     """
     return [(index, width) for level, index, width in tiles_for_size(size) if level == 0]
-
-
-def tile_slot(node: NodeId) -> tuple[TileId, int]:
-    """The tile that stores a tree node and the node's position in it.
-
-    Only nodes at levels that are multiples of 8 are stored in tiles; raises
-    ``ValueError`` for any other node or a negative level or index.
-    """
-    level, index = node
-    if level < 0 or index < 0 or level % TILE_HEIGHT:
-        raise ValueError(f"node {node} is not stored in a tile")
-    return (level // TILE_HEIGHT, index // TILE_WIDTH), index % TILE_WIDTH
 
 
 def tile_root(hashes: Sequence[bytes]) -> bytes:

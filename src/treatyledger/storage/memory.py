@@ -11,8 +11,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Self
 
 from treatyledger.errors import ConflictError
 from treatyledger.storage._checks import (
@@ -27,6 +25,7 @@ from treatyledger.storage._checks import (
     check_tile_ids,
     closed_error,
 )
+from treatyledger.storage._closing import Closing
 from treatyledger.storage.protocols import TileId
 
 __all__ = ["MemoryDatabase", "MemoryStore"]
@@ -60,7 +59,7 @@ class MemoryDatabase:
             return sorted(self._logs)
 
 
-class MemoryStore:
+class MemoryStore(Closing):
     """A :class:`~treatyledger.storage.protocols.Store` kept in a :class:`MemoryDatabase`.
 
     Safe to use from several threads. Without ``database`` the store gets a
@@ -235,16 +234,3 @@ class MemoryStore:
     def close(self) -> None:
         """Mark the store closed; the database and its logs stay."""
         self._closed = True
-
-    def __enter__(self) -> Self:
-        """The store itself."""
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Close the store."""
-        self.close()

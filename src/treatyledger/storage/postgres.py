@@ -17,8 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
@@ -37,6 +36,7 @@ from treatyledger.storage._checks import (
     check_tile_ids,
     closed_error,
 )
+from treatyledger.storage._closing import Closing
 from treatyledger.storage._schema import (
     POSTGRES_BOOTSTRAP,
     POSTGRES_MIGRATIONS,
@@ -75,7 +75,7 @@ def describe_conninfo(conninfo: str) -> str:
     return f"PostgreSQL database {params.get('dbname') or '(default)'} on {where}"
 
 
-class PostgresStore:
+class PostgresStore(Closing):
     """A :class:`~treatyledger.storage.protocols.Store` in a PostgreSQL database.
 
     ``conninfo`` is a libpq connection string or ``postgresql://`` URL. Opening
@@ -517,16 +517,3 @@ class PostgresStore:
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
-
-    def __enter__(self) -> Self:
-        """The store itself."""
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Close the store."""
-        self.close()

@@ -20,8 +20,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from treatyledger.errors import ConflictError, StorageError
 from treatyledger.storage._checks import (
@@ -37,6 +36,7 @@ from treatyledger.storage._checks import (
     check_tile_ids,
     closed_error,
 )
+from treatyledger.storage._closing import Closing
 from treatyledger.storage._schema import (
     LEAF_KEY_SQLITE_FUNCTION,
     SQLITE_BOOTSTRAP,
@@ -78,7 +78,7 @@ def _enter_wal(connection: sqlite3.Connection, timeout: float) -> None:
             delay = min(delay * 2, 0.1)
 
 
-class SqliteStore:
+class SqliteStore(Closing):
     """A :class:`~treatyledger.storage.protocols.Store` in a SQLite database file.
 
     Opening creates the file if needed and brings its schema up to date.
@@ -511,16 +511,3 @@ class SqliteStore:
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
-
-    def __enter__(self) -> Self:
-        """The store itself."""
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Close the store."""
-        self.close()

@@ -74,9 +74,11 @@ def test_an_exemption_covering_the_arrival_blocks_the_inspection() -> None:
     w.request("RU", REQUESTED, ARRIVAL)
     findings = findings_of(w.findings(LATER))
     assert [(f.rule, f.severity, f.party) for f in findings] == [
-        ("inspection.blocked_by_exemption", Severity.CONCERN, "US")
+        ("inspection.blocked_by_exemption", Severity.CONCERN, "US"),
+        ("inspection.exemption_declared", Severity.CONCERN, "US"),
     ]
     assert "Temporary exemption." in findings[0].summary
+    assert "all its facilities exempt from inspection from 2019-04-01" in findings[1].summary
     assert len(findings[0].evidence) == 2
 
 
@@ -90,7 +92,8 @@ def test_an_exemption_that_ended_before_arrival_does_not() -> None:
     )
     w.request("RU", REQUESTED, ARRIVAL)
     assert inspection_rules(w.findings(LATER)) == [
-        ("inspection.unanswered", Severity.VIOLATION, "US")
+        ("inspection.unanswered", Severity.VIOLATION, "US"),
+        ("inspection.exemption_declared", Severity.CONCERN, "US"),
     ]
 
 

@@ -285,6 +285,68 @@ def timeline(new_start: TreatySpec) -> Timeline:
             (t.ref("suspension"),),
         ),
     )
+    t.append(
+        "pause",
+        entry(
+            "pause",
+            "US",
+            "2020-03-28T12:00:00Z",
+            {"obligations": ["inspections"], "reason": "COVID-19.", "from": "2020-03-28"},
+        ),
+    )
+    t.append(
+        "joint_pause",
+        entry(
+            "pause",
+            "RU",
+            "2020-03-28T13:00:00Z",
+            {"obligations": ["inspections"], "reason": "COVID-19."},
+            (t.ref("pause"),),
+        ),
+    )
+    t.append(
+        "dispute",
+        entry(
+            "dispute",
+            "RU",
+            "2022-03-15T12:00:00Z",
+            {"claim": "Conversions cannot be confirmed.", "limit": "launchers", "count": 901},
+            (t.ref("data_exchange"),),
+        ),
+    )
+    t.append(
+        "countermeasure",
+        entry(
+            "countermeasure",
+            "US",
+            "2023-06-01T12:00:00Z",
+            {"obligations": ["notifications", "telemetry"], "reason": "In response."},
+            (t.ref("suspension"),),
+        ),
+    )
+    t.append(
+        "published_totals",
+        entry(
+            "published_totals",
+            "US",
+            "2023-05-15T12:00:00Z",
+            {
+                "as_of": "2023-03-01",
+                "totals": {"deployed_delivery_vehicles": 662, "warheads": 1419, "launchers": 800},
+                "source": "State Department.",
+            },
+        ),
+    )
+    t.append(
+        "resume_countermeasure",
+        entry(
+            "resumption",
+            "US",
+            "2026-01-01T00:00:00Z",
+            {"obligations": ["telemetry"], "reason": "Hypothetical."},
+            (t.ref("countermeasure"),),
+        ),
+    )
     return t
 
 
@@ -314,6 +376,12 @@ def test_every_type_has_an_example(timeline: Timeline) -> None:
         "commission_postponement",
         "suspension",
         "resumption",
+        "pause",
+        "joint_pause",
+        "dispute",
+        "countermeasure",
+        "published_totals",
+        "resume_countermeasure",
     ],
 )
 def test_example_round_trips_byte_identically(timeline: Timeline, name: str) -> None:
@@ -550,6 +618,49 @@ MALFORMED: list[tuple[str, str, Change, type[TreatyLedgerError], str]] = [
     ("no_obligations", "suspension", pay(obligations=[]), PayloadError, "obligations"),
     ("not_suspended", "resumption", pay(obligations=["limits"]), PayloadError, "obligations"),
     ("another_partys_suspension", "resumption", sender("US"), EntryError, "refs[0]"),
+    (
+        "not_stopped_by_countermeasure",
+        "resume_countermeasure",
+        pay(obligations=["inspections"]),
+        PayloadError,
+        "obligations",
+    ),
+    ("refers_to_own_pause", "joint_pause", sender("US"), EntryError, "refs[0]"),
+    ("no_reason", "pause", pay(reason=None), PayloadError, "reason"),
+    ("cites_own_entry", "countermeasure", refs("published_totals"), EntryError, "refs[0]"),
+    (
+        "unknown_obligation",
+        "countermeasure",
+        pay(obligations=["trust"]),
+        PayloadError,
+        "obligations[0]",
+    ),
+    (
+        "missing_limit",
+        "published_totals",
+        pay(totals={"warheads": 1419, "launchers": 800}),
+        PayloadError,
+        "totals.deployed_delivery_vehicles",
+    ),
+    (
+        "unknown_limit",
+        "published_totals",
+        pay(totals={"deployed_delivery_vehicles": 1, "warheads": 1, "launchers": 1, "x": 1}),
+        PayloadError,
+        "totals.x",
+    ),
+    (
+        "negative_total",
+        "published_totals",
+        pay(totals={"deployed_delivery_vehicles": -1, "warheads": 1, "launchers": 1}),
+        PayloadError,
+        "totals.deployed_delivery_vehicles",
+    ),
+    ("as_of_not_a_date", "published_totals", pay(as_of="March"), PayloadError, "as_of"),
+    ("own_entry", "dispute", refs("joint_pause"), EntryError, "refs[0]"),
+    ("no_reference", "dispute", refs(), EntryError, "refs"),
+    ("unknown_limit", "dispute", pay(limit="missiles"), PayloadError, "limit"),
+    ("count_not_a_number", "dispute", pay(count="901"), PayloadError, "count"),
 ]
 
 

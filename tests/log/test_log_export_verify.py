@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,7 @@ def build(size: int, *, store: MemoryStore | None = None) -> TransparencyLog:
 @pytest.fixture(scope="module")
 def big_tree() -> dict[str, bytes]:
     """A log of 70,000 entries: tile levels 0, 1 and 2, with partial tiles at each."""
-    return dict(export_files(build(70_000)))
+    return _tlog_files(export_files(build(70_000)))
 
 
 def fetcher(files: dict[str, bytes]):  # type: ignore[no-untyped-def]
@@ -77,6 +78,23 @@ def test_flipping_a_byte_of_any_file_fails(big_tree: dict[str, bytes]) -> None:
             verify_tree(fetcher(_flip(big_tree, path, offset)), SIGNER.verifier())
 
 
+def _tlog_files(files: Iterable[tuple[str, bytes]]) -> dict[str, bytes]:
+    """The C2SP files of an export: those verify_tree checks (not the checkpoint history)."""
+    return {path: data for path, data in files if not path.startswith("checkpoints/")}
+
+
+def test_the_export_carries_the_checkpoint_history() -> None:
+    store = MemoryStore()
+    log = build(10, store=store)
+    first = log.checkpoint()
+    log.append([b"more"])
+    log.integrate()
+    files = dict(export_files(log))
+    assert files["checkpoints/index"] == b"10\n"
+    assert files["checkpoints/10"] == first
+    assert files["checkpoint"] == log.checkpoint()
+
+
 def test_flipping_every_byte_of_the_checkpoint_fails(big_tree: dict[str, bytes]) -> None:
     for offset in range(len(big_tree["checkpoint"])):
         flipped = _flip(big_tree, "checkpoint", offset)
@@ -85,7 +103,7 @@ def test_flipping_every_byte_of_the_checkpoint_fails(big_tree: dict[str, bytes])
 
 
 def test_flipping_every_byte_of_a_small_tree_fails() -> None:
-    files = dict(export_files(build(600)))
+    files = _tlog_files(export_files(build(600)))
     for path, data in files.items():
         for offset in range(0, len(data), 7 if path != "checkpoint" else 1):
             with pytest.raises(VerificationError):
@@ -93,7 +111,7 @@ def test_flipping_every_byte_of_a_small_tree_fails() -> None:
 
 
 def test_missing_and_truncated_files_fail() -> None:
-    files = dict(export_files(build(600)))
+    files = _tlog_files(export_files(build(600)))
     for path in files:
         with pytest.raises(VerificationError):
             verify_tree(fetcher({k: v for k, v in files.items() if k != path}), SIGNER.verifier())
@@ -102,7 +120,7 @@ def test_missing_and_truncated_files_fail() -> None:
 
 
 def test_wrong_key_fails() -> None:
-    files = dict(export_files(build(10)))
+    files = _tlog_files(export_files(build(10)))
     with pytest.raises(VerificationError):
         verify_tree(fetcher(files), OTHER.verifier())
 
@@ -113,7 +131,7 @@ def test_since_an_older_checkpoint() -> None:
     older = log.checkpoint()
     log.append([b"more"] * 500)
     log.integrate()
-    files = dict(export_files(log))
+    files = _tlog_files(export_files(log))
     report = verify_tree(fetcher(files), SIGNER.verifier(), since=older)
     assert report.since is not None
     assert report.since.size == 1_000
@@ -125,7 +143,7 @@ def test_since_a_checkpoint_of_another_history_is_an_inconsistency() -> None:
     log = build(1_000)
     log.append([b"x"] * 500)
     log.integrate()
-    files = dict(export_files(log))
+    files = _tlog_files(export_files(log))
     with pytest.raises(InconsistencyError) as caught:
         verify_tree(fetcher(files), SIGNER.verifier(), since=forked_checkpoint)
     assert caught.value.older == forked_checkpoint
@@ -134,11 +152,11 @@ def test_since_a_checkpoint_of_another_history_is_an_inconsistency() -> None:
 
 def test_export_updates_in_place(tmp_path: Path) -> None:
     log = build(300)
-    first = dict(export_files(log))
+    first = _tlog_files(export_files(log))
     log.append([b"y"] * 300)
     log.integrate()
     published = set(first)
-    second = dict(export_files(log, skip=lambda p: p in published))
+    second = _tlog_files(export_files(log, skip=lambda p: p in published))
     assert "tile/0/000" not in second  # full, immutable, already published
     assert "tile/0/002.p/88" in second
     merged = {**first, **second}

@@ -22,6 +22,7 @@ from treatyledger.compliance import (
     verify_finding,
 )
 from treatyledger.errors import FormatError, VerificationError
+from treatyledger.log.cosignature import CosignatureVerifier
 from treatyledger.log.note import Ed25519Verifier
 from treatyledger.treaty import resolve_spec
 
@@ -50,6 +51,30 @@ VkeysOption = Annotated[
         help="Pin a log's verifier key (name+hex8+base64); repeat for each log.",
     ),
 ]
+
+
+WitnessOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--witness",
+        help=(
+            "Trust this witness's cosignature key (name+hex8+base64) to attest times; "
+            "repeat for each. Default: the witness-vkey file of every LOGDIR."
+        ),
+    ),
+]
+
+
+def _witness_key(directory: Path) -> str | None:
+    """The party's own witness key, if its export carries a ``witness-vkey`` file."""
+    path = directory / "witness-vkey"
+    if not path.is_file():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FormatError(what="witness key", problem=f"cannot read {path}: {exc}") from exc
+    return CosignatureVerifier.from_vkey(text).vkey()
 
 
 def _pinned(vkeys: list[str] | None) -> dict[str, str] | None:
@@ -81,6 +106,7 @@ def check(
         str, typer.Option("--treaty", help="Built-in name or TOML file.")
     ] = "new-start",
     vkeys: VkeysOption = None,
+    witnesses: WitnessOption = None,
     at: Annotated[
         str | None,
         typer.Option(
@@ -98,6 +124,11 @@ def check(
     """Verify every log, run every rule and list the findings (also: treaty comply LOGDIR...)."""
     spec = resolve_spec(treaty)
     pinned = _pinned(vkeys)
+    own = {directory: _witness_key(directory) for directory in logdirs}
+    trusted = [
+        CosignatureVerifier.from_vkey(k)
+        for k in (witnesses if witnesses else sorted({k for k in own.values() if k}))
+    ]
     logs = []
     for directory in logdirs:
         fetch = folder_fetcher(directory)
@@ -108,7 +139,10 @@ def check(
                 raise VerificationError(
                     f"{directory}: the log's vkey {verifier.vkey()} is not the pinned key"
                 )
-        logs.append(read_log(fetch, verifier))
+        mine = own[directory]
+        logs.append(
+            read_log(fetch, verifier, witnesses=trusted, own_witnesses=[mine] if mine else [])
+        )
     now = _utc(at, "--at") if at else dt.datetime.now(dt.UTC).replace(microsecond=0)
     findings = check_compliance(
         logs, spec, now=now, since=_utc(since, "--since") if since else None
@@ -135,6 +169,13 @@ def check(
 def verify_finding_command(
     file: Annotated[Path, typer.Argument(help='A finding, or a {"findings": [...]} document.')],
     vkeys: VkeysOption = None,
+    witnesses: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--witness",
+            help="Pin the witness keys an attestation may name; repeat for each.",
+        ),
+    ] = None,
 ) -> None:
     """Re-check a finding's evidence offline; exit 0 only when all of it holds."""
     try:
@@ -147,9 +188,14 @@ def verify_finding_command(
     pinned = _pinned(vkeys)
     out = console()
     for finding in findings:
-        entries = verify_finding(finding, pinned)
+        pinned_witnesses = (
+            [CosignatureVerifier.from_vkey(w).vkey() for w in witnesses] if witnesses else None
+        )
+        entries = verify_finding(finding, pinned, pinned_witnesses)
         trust = "pinned keys" if pinned else "the keys the file carries (consistency only)"
+        attested = sum(1 for e in finding.evidence if e.attestation is not None)
         out.print(
             f"[green]verified:[/] {escape(finding.rule)} ({finding.party}): "
-            f"{len(entries)} logged entries, checked against {trust}"
+            f"{len(entries)} logged entries ({attested} with witness-attested times), "
+            f"checked against {trust}"
         )

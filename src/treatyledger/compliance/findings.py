@@ -25,6 +25,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+from treatyledger.compliance.attestation import (
+    Attestation,
+    parse_attestation,
+    verify_attestation,
+)
 from treatyledger.errors import FormatError, TreatyLedgerError, VerificationError
 from treatyledger.ledger.envelope import Entry, parse_entry_text
 from treatyledger.log.checkpoint import open_checkpoint
@@ -83,8 +88,13 @@ class Evidence:
     """The entry's signed note, as logged."""
     vkey: str
     """The log's verifier key, ``name+hex8+base64``."""
-    time_attested: bool = False
-    """Whether a witness attests when the entry existed; otherwise its time is the sender's."""
+    attestation: Attestation | None = None
+    """The earliest trusted witness cosignature on a checkpoint that includes the entry."""
+
+    @property
+    def time_attested(self) -> bool:
+        """Whether a witness attests when the entry existed; otherwise its time is the sender's."""
+        return self.attestation is not None
 
     def to_json(self) -> dict[str, Any]:
         """``origin``, ``index``, ``leaf_hash`` (hex), ``proof`` (base64 list) and the extras."""
@@ -97,6 +107,7 @@ class Evidence:
             "entry": encode_base64(self.entry),
             "vkey": self.vkey,
             "time_attested": self.time_attested,
+            **({"attested": self.attestation.to_json()} if self.attestation else {}),
         }
 
 
@@ -166,6 +177,12 @@ def _evidence(value: object, where: str) -> Evidence:
     attested = value["time_attested"]
     if not isinstance(attested, bool):
         _fail(f"{where}.time_attested is not true or false")
+    if attested != ("attested" in value):
+        _fail(
+            f"{where}.time_attested is {str(attested).lower()} but attested is "
+            f"{'present' if 'attested' in value else 'absent'}"
+        )
+    attestation = parse_attestation(value["attested"], f"{where}.attested") if attested else None
     return Evidence(
         origin=_str(value["origin"], f"{where}.origin"),
         index=index,
@@ -174,7 +191,7 @@ def _evidence(value: object, where: str) -> Evidence:
         checkpoint=_str(value["checkpoint"], f"{where}.checkpoint").encode("utf-8"),
         entry=decode_base64(_str(value["entry"], f"{where}.entry"), what=_WHAT),
         vkey=_str(value["vkey"], f"{where}.vkey"),
-        time_attested=attested,
+        attestation=attestation,
     )
 
 
@@ -221,13 +238,19 @@ def parse_findings(text: str) -> list[Finding]:
 # -- verifying --------------------------------------------------------------------------
 
 
-def verify_evidence(evidence: Evidence, vkeys: Mapping[str, str] | None = None) -> Entry:
+def verify_evidence(
+    evidence: Evidence,
+    vkeys: Mapping[str, str] | None = None,
+    witnesses: Sequence[str] | None = None,
+) -> Entry:
     """Check one piece of evidence offline and return the entry it proves was logged.
 
     Checks that the key is the pinned one for the origin (when ``vkeys`` has
     it), the log's signature on the checkpoint, the entry's leaf hash, its
     inclusion under the checkpoint's root, the sender's signature on the entry
-    and that the entry is a well-formed ledger entry. Raises
+    and that the entry is a well-formed ledger entry; with an attestation, the
+    witness's cosignature and the entry's inclusion in the cosigned checkpoint
+    (and, given ``witnesses``, that the witness is one of those keys). Raises
     :class:`VerificationError` naming what does not hold.
     """
     where = f"{evidence.origin}#{evidence.index}"
@@ -258,23 +281,34 @@ def verify_evidence(evidence: Evidence, vkeys: Mapping[str, str] | None = None) 
             proof=evidence.proof,
             root=checkpoint.root_hash,
         )
+        if evidence.attestation is not None:
+            verify_attestation(
+                evidence.attestation,
+                entry=evidence.entry,
+                index=evidence.index,
+                log_verifier=verifier,
+                witnesses=witnesses,
+            )
         return parse_entry_text(open_note(evidence.entry, [verifier]).text)
     except TreatyLedgerError as exc:
         raise VerificationError(f"{where}: {exc}") from exc
 
 
 def verify_finding(
-    finding: Finding | Mapping[str, Any], vkeys: Mapping[str, str] | None = None
+    finding: Finding | Mapping[str, Any],
+    vkeys: Mapping[str, str] | None = None,
+    witnesses: Sequence[str] | None = None,
 ) -> list[Entry]:
     """Re-check every piece of a finding's evidence offline; the entries it proves.
 
     ``finding`` is a :class:`Finding` or its JSON object. ``vkeys`` pins the
     verifier key (``name+hex8+base64``) per origin; when it is given, every
-    origin of the evidence must be pinned. A finding without
+    origin of the evidence must be pinned; ``witnesses`` pins the witness keys
+    an attestation may name. A finding without
     evidence proves nothing and fails. Raises :class:`FormatError` for a
     malformed finding and :class:`VerificationError` when evidence does not hold.
     """
     parsed = finding if isinstance(finding, Finding) else parse_finding(dict(finding))
     if not parsed.evidence:
         raise VerificationError("the finding carries no evidence")
-    return [verify_evidence(e, vkeys) for e in parsed.evidence]
+    return [verify_evidence(e, vkeys, witnesses) for e in parsed.evidence]

@@ -6,19 +6,35 @@ works on a folder, a web server or an object store. Reading refuses a tree
 that does not verify (a tampered tile, entry bundle or checkpoint); an entry
 that is logged but does not parse is kept, with the reason, because what a
 party logged is evidence even when it is malformed.
+
+An export may also hold the log's earlier checkpoints, with the cosignatures
+the witnesses returned (``checkpoints/index`` lists their sizes, one per line;
+``checkpoints/<size>`` is each note; see :mod:`treatyledger.log.export`). Each
+must be signed by the log's key and have the root the verified tree has at
+that size (else the log showed another history: :class:`VerificationError`).
+Their cosignatures by trusted witnesses attest when entries existed
+(:mod:`treatyledger.compliance.attestation`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from treatyledger.compliance.attestation import (
+    Attestation,
+    CosignedCheckpoint,
+    attested_by,
+    cosignatures,
+)
 from treatyledger.compliance.findings import Evidence
 from treatyledger.errors import FormatError, TreatyLedgerError, VerificationError
 from treatyledger.ledger.envelope import Entry, parse_entry, parse_entry_text
 from treatyledger.ledger.exchange import DataExchange, parse_exchange
 from treatyledger.log.checkpoint import Checkpoint, open_checkpoint
-from treatyledger.log.merkle import NodeId, inclusion_proof, leaf_hash, verify_inclusion
+from treatyledger.log.cosignature import CosignatureVerifier
+from treatyledger.log.merkle import NodeId, inclusion_proof, leaf_hash, root_hash, verify_inclusion
 from treatyledger.log.note import Ed25519Verifier, Verifier, open_note
 from treatyledger.log.store import TileId
 from treatyledger.log.tiles import (
@@ -65,21 +81,44 @@ class LoggedLog:
     checkpoint: Checkpoint
     entries: tuple[LoggedEntry, ...]
     _tiles: Mapping[TileId, bytes] = field(repr=False, compare=False)
+    history: tuple[CosignedCheckpoint, ...] = ()
+    """Every checkpoint read (earlier ones and the latest), with trusted cosignatures."""
+    own_witnesses: frozenset[str] = frozenset()
+    """Witness keys whose cosignatures do not count for this log (its own party's)."""
 
     @property
     def size(self) -> int:
         """The number of entries the signed checkpoint commits to."""
         return self.checkpoint.size
 
-    def proof(self, index: int) -> list[bytes]:
-        """The inclusion proof of entry ``index`` against the signed checkpoint."""
-        if not 0 <= index < self.size:
-            raise ValueError(f"entry {index} is not in the log of {self.size} entries")
+    def _nodes(self, ids: Sequence[NodeId]) -> list[bytes]:
+        return fetch_nodes(ids, lambda tids: {t: self._tiles[t] for t in tids})
 
-        def nodes(ids: Sequence[NodeId]) -> list[bytes]:
-            return fetch_nodes(ids, lambda tids: {t: self._tiles[t] for t in tids})
+    def proof(self, index: int, size: int | None = None) -> list[bytes]:
+        """The inclusion proof of entry ``index`` against the signed checkpoint (or ``size``)."""
+        size = self.size if size is None else size
+        if not 0 <= index < size <= self.size:
+            raise ValueError(f"entry {index} is not in the tree of {size} entries")
+        return inclusion_proof(index, size, self._nodes)
 
-        return inclusion_proof(index, self.size, nodes)
+    def root_at(self, size: int) -> bytes:
+        """The root hash of the log's first ``size`` entries, from the verified tiles."""
+        if not 0 <= size <= self.size:
+            raise ValueError(f"the log has {self.size} entries, not {size}")
+        return root_hash(size, self._nodes)
+
+    def attestation(self, index: int) -> Attestation | None:
+        """The earliest trusted witness cosignature on a checkpoint that includes ``index``."""
+        found = attested_by(index, self.history, exclude=self.own_witnesses)
+        if found is None:
+            return None
+        held, witness, time = found
+        return Attestation(
+            checkpoint=held.signed,
+            proof=tuple(self.proof(index, held.checkpoint.size)),
+            witness=witness,
+            time=dt.datetime.fromtimestamp(time, dt.UTC),
+        )
 
     def evidence(self, index: int) -> Evidence:
         """Entry ``index`` as self-contained evidence: note, proof, signed checkpoint, key."""
@@ -92,7 +131,7 @@ class LoggedLog:
             checkpoint=self.signed_checkpoint,
             entry=logged.note,
             vkey=self.vkey,
-            time_attested=False,
+            attestation=self.attestation(index),
         )
 
 
@@ -125,9 +164,64 @@ def _decode(origin: str, index: int, note: bytes, verifier: Verifier) -> LoggedE
     return LoggedEntry(origin, index, note, digest, entry, exchange=exchange)
 
 
-def read_log(fetch: Fetch, verifier: Ed25519Verifier) -> LoggedLog:
+def _history_sizes(fetch: Fetch) -> list[int]:
+    try:
+        text = fetch("checkpoints/index").decode("ascii")
+    except FileNotFoundError:
+        return []
+    except UnicodeDecodeError as exc:
+        raise FormatError(what="checkpoint history", problem="index is not ASCII") from exc
+    sizes = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.isdigit() or (len(line) > 1 and line[0] == "0"):
+            raise FormatError(
+                what="checkpoint history", problem=f"checkpoints/index line {number}: {line!r}"
+            )
+        sizes.append(int(line))
+    return sizes
+
+
+def _read_history(
+    fetch: Fetch,
+    log: LoggedLog,
+    verifier: Ed25519Verifier,
+    witnesses: Sequence[CosignatureVerifier],
+) -> tuple[CosignedCheckpoint, ...]:
+    held = [cosignatures(log.signed_checkpoint, verifier, witnesses)]
+    for size in _history_sizes(fetch):
+        path = f"checkpoints/{size}"
+        if size > log.size:
+            raise VerificationError(f"{path}: beyond the latest checkpoint ({log.size})")
+        try:
+            signed = fetch(path)
+        except FileNotFoundError as exc:
+            raise VerificationError(f"{path} is listed in checkpoints/index but missing") from exc
+        try:
+            old = cosignatures(signed, verifier, witnesses)
+        except TreatyLedgerError as exc:
+            raise VerificationError(f"{path}: {exc}") from exc
+        if old.checkpoint.size != size or old.checkpoint.origin != log.origin:
+            raise VerificationError(f"{path} is the checkpoint of another tree")
+        if old.checkpoint.root_hash != log.root_at(size):
+            raise VerificationError(
+                f"{path}: the log signed another tree of size {size} than the one it "
+                "exports now (two histories)"
+            )
+        held.append(old)
+    return tuple(held)
+
+
+def read_log(
+    fetch: Fetch,
+    verifier: Ed25519Verifier,
+    *,
+    witnesses: Sequence[CosignatureVerifier] = (),
+    own_witnesses: Sequence[str] = (),
+) -> LoggedLog:
     """Verify the exported tree behind ``fetch`` with ``verifier`` and read every entry.
 
+    ``witnesses`` are the witness keys whose cosignatures attest times; those
+    in ``own_witnesses`` (vkeys of the log's own party) do not count for it.
     Raises :class:`VerificationError` (or :class:`FormatError`) naming the first
     file that does not hold; nothing is read from a tree that does not verify.
     """
@@ -162,4 +256,5 @@ def read_log(fetch: Fetch, verifier: Ed25519Verifier) -> LoggedLog:
             proof=log.proof(logged.index),
             root=checkpoint.root_hash,
         )
-    return log
+    history = _read_history(fetch, log, verifier, witnesses)
+    return replace(log, history=history, own_witnesses=frozenset(own_witnesses))

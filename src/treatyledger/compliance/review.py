@@ -19,7 +19,7 @@ from treatyledger.ledger.envelope import Entry, Ref
 from treatyledger.ledger.types import validate_entry
 from treatyledger.treaty.spec import TreatySpec
 
-__all__ = ["UNATTESTED", "Review", "cite", "entry_of"]
+__all__ = ["STOPPAGES", "UNATTESTED", "Review", "cite", "entry_of", "stoppage_start"]
 
 UNATTESTED = "Times are as the senders stated them; no witness cosignature attests them."
 """The sentence a finding ends with when it judges a sender's own timestamp."""
@@ -126,6 +126,35 @@ class Review:
         mine = [e for e in self.entries if entry_of(e).sender == party]
         return mine[-1] if mine else None
 
+    def stoppage(self, party: str, obligation: str, day: dt.date) -> LoggedEntry | None:
+        """The party's suspension, pause or countermeasure of ``obligation`` in effect on ``day``.
+
+        A stoppage takes effect on its payload's ``from`` date (else the day it
+        was logged) and ends with the party's next ``resumption`` of that
+        obligation; the latest one in effect is returned.
+        """
+        current: LoggedEntry | None = None
+        for logged in self.of_type(*STOPPAGES, "resumption"):
+            entry = entry_of(logged)
+            if entry.sender != party or obligation not in entry.payload["obligations"]:
+                continue
+            if entry.type == "resumption":
+                if entry.time.date() <= day:
+                    current = None
+            elif stoppage_start(logged) <= day:
+                current = logged
+        return current
+
+    def agreed_pause(self, obligation: str, day: dt.date) -> list[LoggedEntry] | None:
+        """Every party's ``pause`` of ``obligation`` in effect on ``day``, if all paused it."""
+        pauses = []
+        for party in self.spec.parties:
+            stopped = self.stoppage(party.id, obligation, day)
+            if stopped is None or entry_of(stopped).type != "pause":
+                return None
+            pauses.append(stopped)
+        return pauses
+
     def evidence(self, entries: Iterable[LoggedEntry | None]) -> tuple[Evidence, ...]:
         """The evidence of these entries (None skipped, repeats once), in the order given."""
         out: list[Evidence] = []
@@ -143,6 +172,17 @@ def entry_of(logged: LoggedEntry) -> Entry:
     if logged.entry is None:
         raise ValueError(f"{logged.origin}#{logged.index} is not a readable entry")
     return logged.entry
+
+
+STOPPAGES = ("suspension", "pause", "countermeasure")
+"""The entry types by which a party stops obligations (a ``resumption`` restarts them)."""
+
+
+def stoppage_start(logged: LoggedEntry) -> dt.date:
+    """The day a stoppage takes effect: its ``from`` date, else the day it was logged."""
+    entry = entry_of(logged)
+    start = entry.payload.get("from")
+    return dt.date.fromisoformat(start) if isinstance(start, str) else entry.time.date()
 
 
 def cite(logged: LoggedEntry) -> str:

@@ -77,6 +77,10 @@ class FieldKind(enum.Enum):
     objects, each with an optional ``"uid"``."""
     LIST = "list"
     """A JSON array, checked by the entry type's own rule (an escrow document)."""
+    TOTALS = "totals"
+    """An object giving a count for each central limit of the treaty, by limit id."""
+    LIMIT = "limit"
+    """The id of one central limit of the treaty."""
 
 
 class Role(enum.Enum):
@@ -228,6 +232,13 @@ def _check_facilities(value: object, at: str) -> None:
         _ident_list(value, at, empty=False)
 
 
+def _check_totals(value: object, at: str, spec: TreatySpec) -> None:
+    ids = {limit.id for limit in spec.limits}
+    totals = _object(value, at, ids, set())
+    for key in sorted(totals):
+        _count(totals[key], f"{at}.{key}")
+
+
 def _check_object(value: object, at: str) -> None:
     if not isinstance(value, dict):
         _bad(at, "expected an object")
@@ -261,6 +272,8 @@ _CHECKS: Mapping[FieldKind, _Check] = {
     FieldKind.REENTRY_VEHICLES: lambda v, at, _: _check_reentry(v, at),
     FieldKind.FINDINGS: lambda v, at, _: _check_findings(v, at),
     FieldKind.LIST: lambda v, at, _: _check_list(v, at),
+    FieldKind.TOTALS: _check_totals,
+    FieldKind.LIMIT: lambda v, at, s: _one_of(v, at, [lim.id for lim in s.limits], "limit"),
 }
 
 
@@ -296,6 +309,7 @@ _F = ProtocolField
 _K = FieldKind
 _REQUEST = frozenset({"inspection_request"})
 _DESIGNATION = frozenset({"site_designation"})
+_STOPPAGES = frozenset({"suspension", "pause", "countermeasure"})
 
 _TYPES = (
     ProtocolType(
@@ -416,9 +430,49 @@ _TYPES = (
     ),
     ProtocolType(
         "resumption",
-        "The sender resumes suspended obligations.",
+        "The sender resumes obligations it suspended, paused or stopped as a countermeasure.",
         (_F("obligations", _K.OBLIGATIONS), _F("reason", _K.TEXT)),
-        more_refs=frozenset({"suspension"}),
+        more_refs=_STOPPAGES,
+    ),
+    ProtocolType(
+        "pause",
+        "The sender pauses obligations by agreement; a joint pause refers to the others' pauses.",
+        (
+            _F("obligations", _K.OBLIGATIONS),
+            _F("reason", _K.TEXT),
+            _F("from", _K.DATE, required=False),
+        ),
+        more_refs=frozenset({"pause"}),
+    ),
+    ProtocolType(
+        "countermeasure",
+        "The sender stops obligations in response to another party's conduct, which it cites.",
+        (
+            _F("obligations", _K.OBLIGATIONS),
+            _F("reason", _K.TEXT),
+            _F("from", _K.DATE, required=False),
+        ),
+        more_refs=frozenset({ANY_TYPE}),
+    ),
+    ProtocolType(
+        "published_totals",
+        "Aggregate totals the sender made public without exchanging its database.",
+        (
+            _F("as_of", _K.DATE),
+            _F("totals", _K.TOTALS),
+            _F("source", _K.TEXT, required=False),
+        ),
+    ),
+    ProtocolType(
+        "dispute",
+        "The sender contests another party's entry, giving its own reading.",
+        (
+            _F("claim", _K.TEXT),
+            _F("limit", _K.LIMIT, required=False),
+            _F("count", _K.COUNT, required=False, description="the sender's reading of the count"),
+        ),
+        ref_slots=(frozenset({ANY_TYPE}),),
+        role=Role.OTHER,
     ),
 )
 

@@ -230,8 +230,12 @@ def _check_roles(
 ) -> None:
     """Checks across entries: who may answer what, and the inspection timeline."""
     kind, sender = entry.type, entry.sender
-    if kind in ("acknowledgment", "refusal") and refs[0].sender == sender:
+    if kind in ("acknowledgment", "refusal", "dispute") and refs[0].sender == sender:
         raise fail("refs[0]", f"refers to the sender's own {refs[0].type} entry")
+    if kind in ("countermeasure", "pause"):
+        for i, cited in enumerate(refs):
+            if cited.sender == sender:
+                raise fail(f"refs[{i}]", f"a {kind} cites another party's entry, not its own")
     if kind == "refusal" and refs[0].type == "inspection_request":
         if refs[0].payload.get("inspected_party") != sender:
             raise fail("sender", "only the inspected party can refuse an inspection request")
@@ -268,11 +272,11 @@ def _check_roles(
         suspended: set[str] = set()
         for i, suspension in enumerate(refs):
             if suspension.sender != sender:
-                raise fail(f"refs[{i}]", "a party resumes only its own suspension")
+                raise fail(f"refs[{i}]", f"a party resumes only its own {suspension.type}")
             suspended.update(suspension.payload.get("obligations", ()))
         extra = sorted(set(payload["obligations"]) - suspended) if refs else []
         if extra:
-            raise _payload_error(entry, "obligations", f"{extra} were not suspended")
+            raise _payload_error(entry, "obligations", f"{extra} were not stopped by refs")
 
 
 def _check_designation(

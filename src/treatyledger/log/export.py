@@ -4,6 +4,13 @@ Pure: yields (path, content) pairs; the caller writes them. Full tiles and
 full entry bundles never change, so an update only needs the files of the
 new size; the checkpoint comes last so that a reader who sees it finds every
 tile it names.
+
+Beside the C2SP files, the export carries the log's earlier checkpoints as
+published, each with the witness cosignatures it gained: ``checkpoints/<size>``
+and ``checkpoints/index`` (their sizes in decimal, one per line, oldest
+first). A verifier that knows only tlog-tiles ignores them; the compliance
+engine reads them to attest when entries existed. They are rewritten on every
+export, since an old checkpoint may gain cosignatures later.
 """
 
 from __future__ import annotations
@@ -47,4 +54,8 @@ def export_files(
             continue
         start = index * TILE_WIDTH
         yield path, encode_bundle(log.entries(start, start + width))
+    history = [(size, note) for size, note in log.checkpoint_history() if 0 < size < log.size()]
+    for old_size, note in history:
+        yield f"checkpoints/{old_size}", note
+    yield "checkpoints/index", "".join(f"{s}\n" for s, _ in history).encode("ascii")
     yield "checkpoint", checkpoint

@@ -193,6 +193,10 @@ class TransparencyLog:
             raise InputError(f"the log {self.origin} has no checkpoint yet; run integrate")
         return latest
 
+    def checkpoint_history(self) -> list[tuple[int, bytes]]:
+        """Every published ``(size, checkpoint)``, oldest first, with cosignatures gained."""
+        return self._store.checkpoint_history()
+
     def size(self) -> int:
         """The integrated size."""
         return self._store.tree_size()

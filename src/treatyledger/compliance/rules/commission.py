@@ -1,7 +1,12 @@
-"""Rules on the consultative commission: sessions missed.
+"""Rules on the consultative commission: sessions missed, sessions postponed.
+
+``commission.postponed`` (concern, the postponing party): a
+``commission_postponement`` after which no session was held by ``now`` (a
+postponement followed by a session is rescheduling, and not reported).
 
 Sessions are counted per calendar year (1 January to 31 December, UTC), by
-the ``starts_on`` date of the ``commission_meeting`` entries: a session
+the ``starts_on`` date of the ``commission_meeting`` entries that no
+postponement logged by their start refers to: a session
 logged by several parties, or several times, counts once per start date. A
 year is judged only when it lies entirely within the review (from ``since``
 to ``now``). A year with fewer sessions than the specification's
@@ -20,7 +25,7 @@ from treatyledger.compliance.findings import Finding, Severity
 from treatyledger.compliance.reading import LoggedEntry
 from treatyledger.compliance.review import UNATTESTED, Review, cite, entry_of
 
-__all__ = ["sessions_missed"]
+__all__ = ["postponed", "sessions_missed"]
 
 
 def _start(year: int) -> dt.datetime:
@@ -37,13 +42,68 @@ def _sessions(meetings: list[LoggedEntry], year: int) -> dict[dt.date, list[Logg
     return dict(sorted(found.items()))
 
 
+def _postponed(review: Review, meeting: LoggedEntry) -> bool:
+    """Whether a postponement logged no later than the meeting's start refers to it."""
+    start = dt.date.fromisoformat(entry_of(meeting).payload["starts_on"])
+    return any(
+        entry_of(p).time.date() <= start
+        for p in review.referring(meeting, "commission_postponement")
+    )
+
+
+def postponed(review: Review) -> list[Finding]:
+    """``commission.postponed``: a postponement after which no session was held by ``now``."""
+    findings = []
+    for logged in review.of_type("commission_postponement"):
+        entry = entry_of(logged)
+        if entry.time > review.now:
+            continue
+        later = [
+            m
+            for m in review.of_type("commission_meeting")
+            if entry.time.date()
+            <= dt.date.fromisoformat(entry_of(m).payload["starts_on"])
+            <= review.now.date()
+            and not _postponed(review, m)
+        ]
+        if later:
+            continue
+        target = review.resolve(entry.refs[0])
+        what = ""
+        if target is not None:
+            payload = entry_of(target).payload
+            where = payload.get("location")
+            starts = payload.get("starts_on") or payload.get("proposed_start")
+            what = (
+                " the session"
+                + (f" planned in {where}" if where else "")
+                + (f" from {starts}" if starts else "")
+                + f" ({cite(target)})"
+            )
+        new_start = entry.payload.get("new_start")
+        findings.append(
+            Finding(
+                "commission.postponed",
+                Severity.CONCERN,
+                entry.sender,
+                f"{review.party_name(entry.sender)} postponed{what} on {entry.time:%Y-%m-%d} "
+                f"({cite(logged)}: {entry.payload['reason']})"
+                + (f", proposing {new_start}" if new_start else "")
+                + f"; no session of the {review.spec.commission.name} has been held since. "
+                f"{UNATTESTED}",
+                review.evidence([logged, target]),
+            )
+        )
+    return findings
+
+
 def sessions_missed(review: Review) -> list[Finding]:
     """``commission.sessions_missed``: a calendar year with fewer sessions than required."""
     required = review.spec.commission.sessions_per_year
     if required == 0:
         return []
     name = review.spec.commission.name
-    meetings = review.of_type("commission_meeting")
+    meetings = [m for m in review.of_type("commission_meeting") if not _postponed(review, m)]
     postponements = review.of_type("commission_postponement")
     findings = []
     first = (

@@ -8,13 +8,17 @@ from treatyledger.compliance.findings import Finding, Severity
 from treatyledger.compliance.reading import LoggedEntry
 from treatyledger.compliance.review import UNATTESTED, Review, cite, entry_of
 from treatyledger.treaty.events import Obligation
+from treatyledger.treaty.schedule import ScheduledExchange
 
 __all__ = ["exchanges_missing_or_late", "limits_exceeded", "totals_inconsistent"]
 
 
 def limits_exceeded(review: Review) -> list[Finding]:
-    """``limits.exceeded``: a declared total above the cap in force on the exchange's as-of date."""
-    findings = []
+    """``limits.exceeded``: a declared total above the cap in force on the exchange's as-of date.
+
+    Totals published without an exchange (``published_totals``) are judged too.
+    """
+    findings = _published_over(review)
     for logged in review.of_type("data_exchange"):
         exchange = logged.exchange
         if exchange is None:
@@ -34,6 +38,33 @@ def limits_exceeded(review: Review) -> list[Finding]:
                         f"In its data exchange as of {exchange.as_of}, {name} declared "
                         f"{total:,} {limit.name[:1].lower()}{limit.name[1:]}, above the "
                         f"limit of {cap:,} in force since {limit.effective} ({cite(logged)})."
+                    ),
+                    evidence=review.evidence([logged]),
+                )
+            )
+    return findings
+
+
+def _published_over(review: Review) -> list[Finding]:
+    findings = []
+    for logged in review.of_type("published_totals"):
+        entry = entry_of(logged)
+        as_of = dt.date.fromisoformat(entry.payload["as_of"])
+        for limit in review.spec.limits_in_force(as_of):
+            total = entry.payload["totals"][limit.id]
+            cap = limit.cap_for(entry.sender)
+            if total <= cap:
+                continue
+            findings.append(
+                Finding(
+                    rule="limits.exceeded",
+                    severity=Severity.VIOLATION,
+                    party=entry.sender,
+                    summary=(
+                        f"In the totals it published as of {as_of}, "
+                        f"{review.party_name(entry.sender)} gave {total:,} "
+                        f"{limit.name[:1].lower()}{limit.name[1:]}, above the limit of "
+                        f"{cap:,} in force since {limit.effective} ({cite(logged)})."
                     ),
                     evidence=review.evidence([logged]),
                 )
@@ -65,24 +96,98 @@ def totals_inconsistent(review: Review) -> list[Finding]:
     return findings
 
 
-def _suspension_of(review: Review, party: str, obligation: str, day: dt.date) -> LoggedEntry | None:
-    """The party's suspension covering ``obligation`` in effect at the end of ``day``, if any."""
-    current: LoggedEntry | None = None
-    for logged in review.of_type("suspension", "resumption"):
-        entry = entry_of(logged)
-        if entry.sender != party or entry.time.date() > day:
-            continue
-        if obligation in entry.payload["obligations"]:
-            current = logged if entry.type == "suspension" else None
-    return current
+def _published(review: Review, party: str, as_of: dt.date) -> LoggedEntry | None:
+    """The party's first ``published_totals`` entry for ``as_of``, if any."""
+    return next(
+        (
+            e
+            for e in review.of_type("published_totals")
+            if entry_of(e).sender == party and entry_of(e).payload["as_of"] == as_of.isoformat()
+        ),
+        None,
+    )
+
+
+def _totals_text(review: Review, totals: dict[str, int], as_of: dt.date, party: str) -> str:
+    parts = []
+    for limit in review.spec.limits_in_force(as_of):
+        if limit.id in totals:
+            cap = limit.cap_for(party)
+            verdict = "within" if totals[limit.id] <= cap else "above"
+            parts.append(f"{limit.id.replace('_', ' ')} {totals[limit.id]:,} ({verdict} {cap:,})")
+    return ", ".join(parts)
+
+
+def _missing(review: Review, party: str, due: ScheduledExchange) -> Finding:
+    """The finding for a scheduled exchange never logged, for what the absence was."""
+    name = review.party_name(party)
+    head = f"{name} has not logged its data exchange as of {due.as_of}, due by {due.due}"
+    stopped = review.stoppage(party, Obligation.DATA_EXCHANGE.value, due.due)
+    published = _published(review, party, due.as_of)
+    also = ""
+    if published is not None:
+        totals = dict(entry_of(published).payload["totals"])
+        also = (
+            f" It published its aggregate totals instead on {entry_of(published).time:%Y-%m-%d} "
+            f"({cite(published)}: {_totals_text(review, totals, due.as_of, party)}); no "
+            "commitment binds them."
+        )
+    latest = review.latest(party)
+    if stopped is not None and entry_of(stopped).type == "countermeasure":
+        cm = entry_of(stopped)
+        cited = [review.resolve(ref) for ref in cm.refs]
+        answer = "; ".join(cite(c) for c in cited if c is not None)
+        return Finding(
+            rule="exchange.withheld",
+            severity=Severity.CONCERN,
+            party=party,
+            summary=(
+                f"{head}: it withheld its database as a declared countermeasure "
+                f"({cite(stopped)}: {cm.payload['reason']}"
+                + (f"; in response to {answer}" if answer else "")
+                + ")."
+                + also
+                + " The ledger records the countermeasure as declared; whether it is lawful is "
+                f"for the parties to settle. {UNATTESTED}"
+            ),
+            evidence=review.evidence([stopped, published, *cited]),
+        )
+    if stopped is not None and review.agreed_pause(Obligation.DATA_EXCHANGE.value, due.due):
+        return Finding(
+            rule="exchange.missing",
+            severity=Severity.INFO,
+            party=party,
+            summary=(
+                f"{head}; data exchanges were paused by the agreement of every party "
+                f"({cite(stopped)}).{also} {UNATTESTED}"
+            ),
+            evidence=review.evidence([stopped, published]),
+        )
+    because = ""
+    if stopped is not None:
+        kind = entry_of(stopped).type
+        because = (
+            f", while it had declared the {kind} of its data exchanges "
+            f"({cite(stopped)}: {entry_of(stopped).payload['reason']})"
+        )
+    return Finding(
+        rule="exchange.missing",
+        severity=Severity.VIOLATION,
+        party=party,
+        summary=f"{head}{because}.{also} {UNATTESTED}",
+        evidence=review.evidence([stopped, published, latest]),
+    )
 
 
 def exchanges_missing_or_late(review: Review) -> list[Finding]:
-    """``exchange.missing`` and ``exchange.late``: each scheduled exchange of each party.
+    """``exchange.missing``, ``exchange.withheld`` and ``exchange.late``: each scheduled exchange.
 
     Exchanges due before ``now`` are judged, for the parties that have a log
     under review; an exchange is reported missing only if it was due from the
     start of the review on (a late one is its own evidence, whenever it was due).
+    A missing exchange is a violation, also under a suspension (which the
+    summary names); under a declared countermeasure it is ``exchange.withheld``,
+    a concern; under a pause every party agreed, information.
     """
     spec = review.spec
     until = review.now.date()
@@ -101,33 +206,20 @@ def exchanges_missing_or_late(review: Review) -> list[Finding]:
             sent = [
                 e for e in delivered if entry_of(e).payload.get("as_of") == due.as_of.isoformat()
             ]
-            if not sent and due.due < review.since.date():
-                continue  # due before the review: the ledger cannot say it was missed
-            suspension = _suspension_of(review, party, Obligation.DATA_EXCHANGE.value, due.due)
-            because = (
-                f", while it had declared the suspension of its data exchanges "
-                f"({cite(suspension)}: {entry_of(suspension).payload['reason']})"
-                if suspension is not None
-                else ""
-            )
             if not sent:
-                latest = review.latest(party)
-                findings.append(
-                    Finding(
-                        rule="exchange.missing",
-                        severity=Severity.VIOLATION,
-                        party=party,
-                        summary=(
-                            f"{name} has not logged its data exchange as of {due.as_of}, due by "
-                            f"{due.due}{because}. {UNATTESTED}"
-                        ),
-                        evidence=review.evidence([suspension, latest]),
-                    )
-                )
+                if due.due >= review.since.date():  # before the review the ledger cannot say
+                    findings.append(_missing(review, party, due))
                 continue
             first = sent[0]
             sent_on = entry_of(first).time.date()
             if sent_on > due.due:
+                stopped = review.stoppage(party, Obligation.DATA_EXCHANGE.value, due.due)
+                because = (
+                    f", while it had declared the {entry_of(stopped).type} of its data "
+                    f"exchanges ({cite(stopped)}: {entry_of(stopped).payload['reason']})"
+                    if stopped is not None
+                    else ""
+                )
                 findings.append(
                     Finding(
                         rule="exchange.late",
@@ -138,7 +230,7 @@ def exchanges_missing_or_late(review: Review) -> list[Finding]:
                             f"{(sent_on - due.due).days} days after it was due on {due.due}"
                             f"{because} ({cite(first)}). {UNATTESTED}"
                         ),
-                        evidence=review.evidence([first, suspension]),
+                        evidence=review.evidence([first, stopped]),
                     )
                 )
     return findings

@@ -174,6 +174,13 @@ def _declinable(review: Review, request: Request) -> str | None:
     pause = _agreed_pause(review, request.arrival.date())
     if pause is not None:
         return f"inspections were paused by agreement ({pause.summary})"
+    logged_pause = review.agreed_pause(Obligation.INSPECTIONS.value, request.arrival.date())
+    if logged_pause is not None:
+        return (
+            "inspections were paused by the agreement of every party ("
+            + ", ".join(cite(p) for p in logged_pause)
+            + ")"
+        )
     return None
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-
 from dataclasses import replace
 
 from treatyledger.compliance.findings import Finding

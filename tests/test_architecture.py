@@ -12,7 +12,7 @@ import pytest
 import treatyledger
 
 PACKAGE = Path(treatyledger.__file__).parent
-CORE = ("errors", "treaty", "record", "data", "log", "escrow", "ledger", "compliance")
+CORE = ("errors", "treaty", "record", "data", "log", "escrow", "ledger", "compliance", "assurance")
 EDGES = ("treatyledger.cli", "treatyledger.node", "treatyledger.storage", "treatyledger.exercise")
 
 

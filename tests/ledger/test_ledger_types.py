@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -347,6 +348,32 @@ def timeline(new_start: TreatySpec) -> Timeline:
             (t.ref("countermeasure"),),
         ),
     )
+    seed = bytes(range(100, 132))
+    t.append(
+        "draw_commitment",
+        entry(
+            "draw_commitment",
+            "RU",
+            "2021-01-10T10:00:00Z",
+            {
+                "seed_sha256": hashlib.sha256(seed).hexdigest(),
+                "inspected_party": "US",
+                "inspection_type": "type_one",
+                "quota_year": "2021-02-05",
+                "size": 10,
+            },
+        ),
+    )
+    t.append(
+        "draw_reveal",
+        entry(
+            "draw_reveal",
+            "RU",
+            "2022-02-10T12:00:00Z",
+            {"seed": seed.hex()},
+            (t.ref("draw_commitment"), t.ref("data_exchange")),
+        ),
+    )
     return t
 
 
@@ -661,6 +688,25 @@ MALFORMED: list[tuple[str, str, Change, type[TreatyLedgerError], str]] = [
     ("no_reference", "dispute", refs(), EntryError, "refs"),
     ("unknown_limit", "dispute", pay(limit="missiles"), PayloadError, "limit"),
     ("count_not_a_number", "dispute", pay(count="901"), PayloadError, "count"),
+    ("no_seed_hash", "draw_commitment", pay(seed_sha256=None), PayloadError, "seed_sha256"),
+    (
+        "unknown_type",
+        "draw_commitment",
+        pay(inspection_type="type_three"),
+        PayloadError,
+        "inspection_type",
+    ),
+    ("year_not_a_date", "draw_commitment", pay(quota_year="2021"), PayloadError, "quota_year"),
+    ("negative_size", "draw_commitment", pay(size=-1), PayloadError, "size"),
+    ("no_seed", "draw_reveal", pay(seed=None), PayloadError, "seed"),
+    ("no_declaration", "draw_reveal", refs("draw_commitment"), EntryError, "refs"),
+    (
+        "refers_to_request",
+        "draw_reveal",
+        refs("inspection_request", "data_exchange"),
+        EntryError,
+        "refs[0]",
+    ),
 ]
 
 

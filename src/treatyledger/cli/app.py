@@ -9,7 +9,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from treatyledger import __version__
-from treatyledger.cli import comply, declare, log, record, spec, timeline
+from treatyledger.cli import comply, declare, history, log, plan, record, spec, timeline
 from treatyledger.cli._errors import exit_code_for
 from treatyledger.cli._output import console, err_console
 from treatyledger.errors import TreatyLedgerError
@@ -42,6 +42,8 @@ app.add_typer(log.app, name="log")
 app.add_typer(declare.app, name="declare")
 app.add_typer(comply.app, name="comply")
 app.command("timeline")(timeline.timeline)
+app.command("history")(history.history)
+app.add_typer(plan.app, name="plan")
 
 
 def _version(value: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,6 +15,7 @@ from typer.core import TyperGroup
 from treatyledger.cli._options import JsonOption, folder_fetcher
 from treatyledger.cli._output import console, emit_json
 from treatyledger.compliance import (
+    Finding,
     check_compliance,
     findings_to_json,
     parse_findings,
@@ -26,7 +28,7 @@ from treatyledger.log.cosignature import CosignatureVerifier
 from treatyledger.log.note import Ed25519Verifier
 from treatyledger.treaty import resolve_spec
 
-__all__ = ["app"]
+__all__ = ["app", "print_findings"]
 
 
 class _CheckByDefault(TyperGroup):
@@ -150,11 +152,16 @@ def check(
     if json_:
         emit_json(findings_to_json(findings))
         return
+    print_findings(findings, f"{spec.id}, as of {now:%Y-%m-%d %H:%M} UTC", len(logs))
+
+
+def print_findings(findings: Sequence[Finding], context: str, logs: int) -> None:
+    """The findings as a table on stdout (or a line saying there are none)."""
     out = console()
     if not findings:
-        out.print(f"no findings in {len(logs)} logs ({spec.id}, as of {now:%Y-%m-%d %H:%M} UTC)")
+        out.print(f"no findings in {logs} logs ({context})")
         return
-    table = Table(title=f"Findings, {spec.id}, as of {now:%Y-%m-%d %H:%M} UTC")
+    table = Table(title=f"Findings, {context}")
     for column in ("rule", "severity", "party", "summary", "evidence"):
         table.add_column(column, overflow="fold")
     for f in findings:

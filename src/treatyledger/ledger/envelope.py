@@ -37,7 +37,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Final, NoReturn
+from typing import Any, Final, NoReturn, cast
 
 from treatyledger.errors import FormatError
 from treatyledger.log.merkle import HASH_SIZE, leaf_hash
@@ -117,8 +117,54 @@ def parse_time(text: object, where: str = "time") -> dt.datetime:
 # -- JSON values ------------------------------------------------------------------------
 
 
+class _UnfitError(Exception):
+    """Raised by the fast path when a value needs the careful path's precise error."""
+
+
+def _freeze_fast(value: object, depth: int = 0) -> object:
+    """:func:`_freeze` without error locations; raises :class:`_UnfitError` on any doubt."""
+    if depth > MAX_DEPTH:
+        raise _UnfitError
+    kind = type(value)
+    if kind is str:
+        if not cast(str, value).isascii():
+            cast(str, value).encode("utf-8")  # lone surrogates raise UnicodeEncodeError
+        return value
+    if kind is int:
+        if not _MIN_INT <= cast(int, value) <= _MAX_INT:
+            raise _UnfitError
+        return value
+    if value is None or kind is bool:
+        return value
+    if kind is dict or isinstance(value, Mapping):
+        out: dict[str, object] = {}
+        for key, child in cast(Mapping[object, object], value).items():
+            if type(key) is not str:
+                raise _UnfitError
+            _freeze_fast(key, depth)
+            out[key] = _freeze_fast(child, depth + 1)
+        return MappingProxyType(out)
+    if kind is list or kind is tuple:
+        return tuple(_freeze_fast(child, depth + 1) for child in cast(Sequence[object], value))
+    raise _UnfitError
+
+
 def _freeze(value: object, where: str, depth: int = 0) -> object:
-    """A JSON value checked and made immutable: objects as read-only mappings, arrays as tuples."""
+    """A JSON value checked and made immutable: objects as read-only mappings, arrays as tuples.
+
+    The common case goes through :func:`_freeze_fast`; only a value it doubts
+    is walked again here, to name the offending place precisely.
+    """
+    if depth == 0:
+        try:
+            return _freeze_fast(value)
+        except (_UnfitError, UnicodeEncodeError):
+            pass
+    return _freeze_careful(value, where, depth)
+
+
+def _freeze_careful(value: object, where: str, depth: int = 0) -> object:
+    """The careful walk of :func:`_freeze`, which names where a value is unfit."""
     if depth > MAX_DEPTH:
         _fail(where, f"nested deeper than {MAX_DEPTH} levels")
     if value is None or isinstance(value, bool):
@@ -140,11 +186,13 @@ def _freeze(value: object, where: str, depth: int = 0) -> object:
         for key, child in value.items():
             if not isinstance(key, str):
                 _fail(where, f"an object key {key!r} that is not a string")
-            _freeze(key, f"{where} key")
-            out[key] = _freeze(child, f"{where}.{key}", depth + 1)
+            _freeze_careful(key, f"{where} key")
+            out[key] = _freeze_careful(child, f"{where}.{key}", depth + 1)
         return MappingProxyType(out)
     if isinstance(value, (list, tuple)):
-        return tuple(_freeze(child, f"{where}[{i}]", depth + 1) for i, child in enumerate(value))
+        return tuple(
+            _freeze_careful(child, f"{where}[{i}]", depth + 1) for i, child in enumerate(value)
+        )
     _fail(where, f"{type(value).__name__} is not a JSON value")
 
 
@@ -157,8 +205,17 @@ def thaw(value: object) -> Any:
     return value
 
 
+def _plain(value: object) -> object:
+    """For :func:`json.dumps`: a frozen object's mapping (tuples already encode as arrays)."""
+    if isinstance(value, MappingProxyType):
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
 def _canonical(value: object) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain
+    )
 
 
 # -- references and entries -------------------------------------------------------------
@@ -262,14 +319,14 @@ class Entry:
             "treaty": self.treaty,
             "sender": self.sender,
             "time": format_time(self.time),
-            "payload": thaw(self.payload),
+            "payload": self.payload,
             "refs": [r.to_json() for r in self.refs],
         }
         return _canonical(doc) + "\n"
 
     def payload_json(self) -> dict[str, Any]:
         """A mutable copy of the payload, as plain dicts and lists."""
-        result: dict[str, Any] = thaw(self.payload)
+        result: dict[str, Any] = json.loads(_canonical(self.payload))
         return result
 
     def __hash__(self) -> int:

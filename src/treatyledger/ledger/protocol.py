@@ -381,6 +381,23 @@ _TYPES = (
         role=Role.INSPECTING,
     ),
     ProtocolType(
+        "draw_commitment",
+        "The inspecting party commits to the seed of a year's site draw (docs/assurance.md).",
+        (
+            _F("seed_sha256", _K.IDENT, description="SHA-256 of the 32-byte seed, lowercase hex"),
+            _F("inspected_party", _K.PARTY),
+            _F("inspection_type", _K.INSPECTION_TYPE),
+            _F("quota_year", _K.DATE, description="the first day of the quota year"),
+            _F("size", _K.COUNT, description="how many designations are drawn"),
+        ),
+    ),
+    ProtocolType(
+        "draw_reveal",
+        "The committed seed, revealed: with the declaration named it fixes the draw.",
+        (_F("seed", _K.IDENT, description="the 32-byte seed, lowercase hex"),),
+        ref_slots=(frozenset({"draw_commitment"}), frozenset({"data_exchange"})),
+    ),
+    ProtocolType(
         "refusal",
         "A request (an inspection or a commission session) is refused.",
         (_F("reason", _K.TEXT),),

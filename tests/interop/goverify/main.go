@@ -222,7 +222,12 @@ func checkDir(dir, vkey string, indexArgs []string) (string, error) {
 			return "", fmt.Errorf("%s: not the hashes of the entries", c2spPath(strconv.Itoa(t.L), t.N, t.W))
 		}
 	}
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	// Only the tlog-tiles namespace (tile/) must hold nothing but this tree's files; beside it
+	// an export may carry other files (vkey, the checkpoint history under checkpoints/).
+	err = filepath.WalkDir(filepath.Join(dir, "tile"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil && os.IsNotExist(err) && tree.N == 0 {
+			return nil
+		}
 		rel, _ := filepath.Rel(dir, path)
 		if err == nil && !d.IsDir() && !expected[filepath.ToSlash(rel)] {
 			err = fmt.Errorf("unexpected file %s", filepath.ToSlash(rel))

@@ -674,6 +674,60 @@ def test_bad_meta_is_refused(store: Store, key: Any, value: Any, error: type[Exc
     assert store.get_meta("k") is None
 
 
+def test_compare_and_set_meta_creates_a_missing_key(store: Store) -> None:
+    assert store.compare_and_set_meta("state", None, "first") is True
+    assert store.get_meta("state") == "first"
+    assert store.compare_and_set_meta("state", None, "again") is False
+    assert store.get_meta("state") == "first"
+
+
+def test_compare_and_set_meta_replaces_only_the_expected_value(store: Store) -> None:
+    store.set_meta("state", "one")
+    assert store.compare_and_set_meta("state", "two", "three") is False
+    assert store.get_meta("state") == "one"
+    assert store.compare_and_set_meta("state", "one", "two") is True
+    assert store.get_meta("state") == "two"
+    assert store.compare_and_set_meta("state", "one", "three") is False  # stale expectation
+    assert store.get_meta("state") == "two"
+    assert store.compare_and_set_meta("state", "two", "") is True
+    assert store.compare_and_set_meta("state", "", "ünïcode ☢") is True
+    assert store.get_meta("state") == "ünïcode ☢"
+
+
+def test_compare_and_set_meta_on_a_missing_key_with_a_value_expected(store: Store) -> None:
+    assert store.compare_and_set_meta("absent", "something", "new") is False
+    assert store.get_meta("absent") is None
+
+
+@pytest.mark.parametrize(
+    ("key", "expected", "value", "error"),
+    [
+        ("", None, "v", ValueError),
+        ("k\x00", None, "v", ValueError),
+        ("k", None, "v\x00", ValueError),
+        ("k", "x\x00", "v", ValueError),
+        ("k", None, b"v", TypeError),
+        ("k", b"x", "v", TypeError),
+    ],
+)
+def test_bad_compare_and_set_meta_is_refused(
+    store: Store, key: Any, expected: Any, value: Any, error: type[Exception]
+) -> None:
+    store.set_meta("k", "x")
+    with pytest.raises(error):
+        store.compare_and_set_meta(key, expected, value)
+    assert store.get_meta("k") == "x"
+
+
+def test_compare_and_set_meta_survives_reopening(backend: Backend) -> None:
+    log = fresh_log()
+    with backend.open(log) as store:
+        assert store.compare_and_set_meta("state", None, "durable")
+    with backend.open(log) as again:
+        assert again.get_meta("state") == "durable"
+        assert again.compare_and_set_meta("state", "durable", "next")
+
+
 # -- several logs, several store objects, lifetime ---------------------------------------
 
 
@@ -722,6 +776,7 @@ def test_a_closed_store_refuses_calls(store: Store) -> None:
         lambda: store.append_entries([b"b"], [leaf(b"b")]),
         lambda: store.read_tiles([(0, 0)]),
         lambda: store.get_meta("origin"),
+        lambda: store.compare_and_set_meta("origin", None, "x"),
     ]
     for call in calls:
         with pytest.raises(StorageError, match="closed"):
@@ -828,6 +883,93 @@ def test_concurrent_create_only_meta_lets_exactly_one_win(backend: Backend) -> N
         thread.join()
     assert len(winners) == 1
     assert stores[0].get_meta("origin") == f"writer {winners[0]}"
+
+
+def test_concurrent_compare_and_set_meta_loses_no_update(backend: Backend) -> None:
+    """Counters incremented with read / compare-and-set / retry end at the exact total."""
+    log = fresh_log()
+    stores = [backend.open(log) for _ in range(6)]
+    rounds = 12
+    start = threading.Barrier(len(stores))
+    errors: list[BaseException] = []
+    lost = [0] * len(stores)
+
+    def work(number: int, store: Store) -> None:
+        try:
+            start.wait()
+            for _ in range(rounds):
+                while True:
+                    current = store.get_meta("counter")
+                    new = str(int(current or "0") + 1)
+                    if store.compare_and_set_meta("counter", current, new):
+                        break
+                    lost[number] += 1
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=pair) for pair in enumerate(stores)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert stores[0].get_meta("counter") == str(rounds * len(stores))
+
+
+def test_concurrent_compare_and_set_meta_from_one_state_lets_exactly_one_win(
+    backend: Backend,
+) -> None:
+    log = fresh_log()
+    stores = [backend.open(log) for _ in range(6)]
+    stores[0].set_meta("state", "base")
+    start = threading.Barrier(len(stores))
+    winners: list[int] = []
+
+    def work(number: int, store: Store) -> None:
+        start.wait()
+        if store.compare_and_set_meta("state", "base", f"writer {number}"):
+            winners.append(number)
+
+    threads = [threading.Thread(target=work, args=pair) for pair in enumerate(stores)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(winners) == 1, winners
+    assert stores[1].get_meta("state") == f"writer {winners[0]}"
+
+
+CAS_INCREMENTER = """
+import sys
+from treatyledger.storage import open_store
+
+url, log, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with open_store(url, log=log) as store:
+    for _ in range(rounds):
+        while True:
+            current = store.get_meta("counter")
+            if store.compare_and_set_meta("counter", current, str(int(current or "0") + 1)):
+                break
+"""
+
+
+def test_concurrent_processes_compare_and_set_meta_lose_no_update(sql_backend: Backend) -> None:
+    assert sql_backend.url is not None
+    log = fresh_log()
+    with sql_backend.open(log):
+        pass  # create the schema before the race
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", CAS_INCREMENTER, sql_backend.url, log, "15"],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    for process in processes:
+        _, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, stderr
+    assert sql_backend.open(log).get_meta("counter") == "60"
 
 
 APPENDER = """

@@ -9,7 +9,20 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from treatyledger import __version__
-from treatyledger.cli import comply, declare, history, log, plan, record, spec, timeline
+from treatyledger.cli import (
+    comply,
+    declare,
+    history,
+    log,
+    party,
+    plan,
+    record,
+    serve,
+    spec,
+    submit,
+    sync,
+    timeline,
+)
 from treatyledger.cli._errors import exit_code_for
 from treatyledger.cli._output import console, err_console
 from treatyledger.errors import TreatyLedgerError
@@ -41,9 +54,13 @@ app.add_typer(record.app, name="record")
 app.add_typer(log.app, name="log")
 app.add_typer(declare.app, name="declare")
 app.add_typer(comply.app, name="comply")
+app.add_typer(plan.app, name="plan")
 app.command("timeline")(timeline.timeline)
 app.command("history")(history.history)
-app.add_typer(plan.app, name="plan")
+app.command("serve")(serve.serve)
+app.add_typer(party.app, name="party")
+app.command("submit")(submit.submit)
+app.command("sync")(sync.sync)
 
 
 def _version(value: bool) -> None:

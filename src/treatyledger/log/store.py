@@ -152,6 +152,17 @@ class MetaStore(Protocol):
         """
         ...
 
+    def compare_and_set_meta(self, key: str, expected: str | None, value: str) -> bool:
+        """Store ``value`` under ``key`` only if the stored value is still ``expected``.
+
+        ``expected`` is ``None`` for a key that must not exist yet. Returns
+        ``True`` once the new value is durable, ``False`` (and changes nothing)
+        when another writer changed the key first: read it again and retry.
+        The comparison and the write are one atomic step, also between
+        processes. Bad arguments raise as :meth:`set_meta` does.
+        """
+        ...
+
 
 @runtime_checkable
 class LogStore(EntryStore, TreeStore, MetaStore, Protocol):

@@ -229,6 +229,19 @@ class MemoryStore(Closing):
                 raise ConflictError(f"log {self._log_name!r}: meta key {key!r} already exists")
             meta[key] = value
 
+    def compare_and_set_meta(self, key: str, expected: str | None, value: str) -> bool:
+        """Store ``value`` under ``key`` if it still holds ``expected`` (None: no value)."""
+        check_meta_key(key)
+        if expected is not None:
+            check_meta_value(expected)
+        check_meta_value(value)
+        with self._database._lock:
+            meta = self._state(write=True).meta
+            if meta.get(key) != expected:
+                return False
+            meta[key] = value
+            return True
+
     # Lifecycle
 
     def close(self) -> None:

@@ -509,6 +509,34 @@ class PostgresStore(Closing):
             if cursor.fetchone() is None:
                 raise ConflictError(f"log {log!r}: meta key {key!r} already exists")
 
+    def compare_and_set_meta(self, key: str, expected: str | None, value: str) -> bool:
+        """Store ``value`` under ``key`` if the stored value is still ``expected`` (None: absent).
+
+        One statement: an insert that does nothing on conflict, or an update
+        whose ``WHERE`` names the expected value. A concurrent updater waits
+        for the row lock and then re-checks the ``WHERE`` on the new row, so
+        exactly one of several racing updaters wins.
+        """
+        check_meta_key(key)
+        if expected is not None:
+            check_meta_value(expected)
+        check_meta_value(value)
+        log = self._log_name
+        with self._transaction() as cursor:
+            if expected is None:
+                cursor.execute(
+                    f"INSERT INTO {_S}.meta (log, key, value) VALUES (%s, %s, %s) "
+                    "ON CONFLICT (log, key) DO NOTHING RETURNING 1",
+                    (log, key, value),
+                )
+            else:
+                cursor.execute(
+                    f"UPDATE {_S}.meta SET value = %s "
+                    "WHERE log = %s AND key = %s AND value = %s RETURNING 1",
+                    (value, log, key, expected),
+                )
+            return cursor.fetchone() is not None
+
     # Lifecycle
 
     def close(self) -> None:

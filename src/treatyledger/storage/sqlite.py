@@ -503,6 +503,30 @@ class SqliteStore(Closing):
                 (log, key, value),
             )
 
+    def compare_and_set_meta(self, key: str, expected: str | None, value: str) -> bool:
+        """Store ``value`` under ``key`` if the stored value is still ``expected`` (None: absent).
+
+        One ``BEGIN IMMEDIATE`` transaction: the writer lock is held from the
+        read to the write, so concurrent updaters in any process serialise.
+        """
+        check_meta_key(key)
+        if expected is not None:
+            check_meta_value(expected)
+        check_meta_value(value)
+        log = self._log_name
+        with self._transaction() as connection:
+            row = connection.execute(
+                "SELECT value FROM meta WHERE log = ? AND key = ?", (log, key)
+            ).fetchone()
+            if (None if row is None else str(row[0])) != expected:
+                return False
+            connection.execute(
+                "INSERT INTO meta (log, key, value) VALUES (?, ?, ?) "
+                "ON CONFLICT (log, key) DO UPDATE SET value = excluded.value",
+                (log, key, value),
+            )
+        return True
+
     # Lifecycle
 
     def close(self) -> None:

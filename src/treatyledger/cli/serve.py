@@ -1,0 +1,50 @@
+"""``treaty serve``: run the party's node (tiles, submissions, witness, sync) over HTTP."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from treatyledger.cli._options import DbOption
+from treatyledger.cli._output import err_console
+from treatyledger.storage import default_db_url
+from treatyledger.storage.url import redact_url
+
+__all__ = ["serve"]
+
+
+def serve(
+    party: Annotated[str, typer.Option("--party", help="The party whose node this is (US, RU).")],
+    db: DbOption = None,
+    host: Annotated[str, typer.Option("--host", help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[
+        int,
+        typer.Option("--port", help="The port to listen on (0: any free port).", min=0, max=65535),
+    ] = 8000,
+    sync_interval: Annotated[
+        float,
+        typer.Option(
+            "--sync-interval", help="Seconds between background sync rounds (0: none).", min=0
+        ),
+    ] = 30.0,
+) -> None:
+    """Serve the party's log, take its signed entries and witness the other parties' logs.
+
+    The first start records the party and creates the node's witness key
+    beside the log's key. Stops gracefully on Ctrl-C or SIGTERM; logs go to
+    standard error.
+    """
+    # Imported here so that other commands start without loading the web stack.
+    from treatyledger.node.node import NodeConfig  # noqa: PLC0415
+    from treatyledger.node.server import serve as run_server  # noqa: PLC0415
+
+    url = db or default_db_url()
+    err_console().print(
+        f"starting {escape(party)}'s node on http://{escape(host)}:{port} "
+        f"({escape(redact_url(url))})"
+    )
+    run_server(
+        NodeConfig(party=party, db_url=url, sync_interval=sync_interval), host=host, port=port
+    )

@@ -84,6 +84,7 @@ __all__ = [
     "import_inventory",
     "load_signer",
     "open_declaration",
+    "record_treaty",
     "recorded_party",
     "recorded_treaty",
     "seal_secret",
@@ -167,6 +168,18 @@ def recorded_party(store: LogStore, party: str | None) -> str:
     if recorded is not None and party != recorded:
         raise InputError(f"this node is {recorded}'s; --party {party} does not match")
     return party
+
+
+def record_treaty(store: LogStore, treaty: str) -> None:
+    """Record the treaty this store's party declares under (before any inventory is imported).
+
+    ConflictError if another treaty is recorded already.
+    """
+    current = store.get_meta(_TREATY_KEY)
+    if current is None:
+        store.set_meta(_TREATY_KEY, treaty, create_only=True)
+    elif current != treaty:
+        raise ConflictError(f"this store declares under {current!r}, not {treaty!r}")
 
 
 def recorded_treaty(store: LogStore, treaty: str | None) -> str:

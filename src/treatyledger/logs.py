@@ -55,13 +55,21 @@ def read_key_file(path: Path) -> Signer:
     return Signer.from_key_string(text)
 
 
-def create_log(store: LogStore, *, origin: str, key_path: Path) -> TransparencyLog:
-    """Create the log of ``store``: a new signing key at ``key_path``, and the empty checkpoint."""
+def create_log(
+    store: LogStore, *, origin: str, key_path: Path, signer: Signer | None = None
+) -> TransparencyLog:
+    """Create the log of ``store``: its signing key at ``key_path``, and the empty checkpoint.
+
+    The key is new unless ``signer`` (named as ``origin``) is given.
+    """
     if not _ORIGIN.fullmatch(origin):
         raise InputError(f"an origin is one word with no spaces or '+', got {origin!r}")
     if store.get_meta("origin") is not None:
         raise ConflictError(f"this store already holds the log {store.get_meta('origin')!r}")
-    signer = Signer.generate(origin)
+    if signer is None:
+        signer = Signer.generate(origin)
+    elif signer.name != origin:
+        raise InputError(f"the key is named {signer.name!r}, not the origin {origin!r}")
     write_key_file(key_path, signer)
     verifier = signer.verifier()
     store.set_meta("origin", origin, create_only=True)

@@ -12,6 +12,7 @@ from treatyledger import __version__
 from treatyledger.cli import (
     comply,
     declare,
+    exercise,
     history,
     log,
     party,
@@ -55,6 +56,7 @@ app.add_typer(log.app, name="log")
 app.add_typer(declare.app, name="declare")
 app.add_typer(comply.app, name="comply")
 app.add_typer(plan.app, name="plan")
+app.command("exercise")(exercise.exercise)
 app.command("timeline")(timeline.timeline)
 app.command("history")(history.history)
 app.command("serve")(serve.serve)

@@ -21,7 +21,7 @@ import httpx
 
 from treatyledger import __version__
 from treatyledger.declarations import recorded_treaty
-from treatyledger.errors import TreatyLedgerError, VerificationError
+from treatyledger.errors import InputError, TreatyLedgerError, VerificationError
 from treatyledger.logs import open_log
 from treatyledger.node.evidence import Evidence
 from treatyledger.node.identity import NodeIdentity, init_node, read_witness_signer
@@ -163,6 +163,15 @@ class Node:
             )
             self._own_http = True
         return self._http
+
+    def mirror_party(self, name: str) -> Outcome:
+        """Bring the mirror of one registered party's log up to date (no cosigning)."""
+        with self._sync_lock:
+            party = self.registry.get(name)
+            if party.url is None:
+                raise InputError(f"party {name!r} has no node address to mirror from")
+            peers = PeerClient(self._client())
+            return self._step(party.name, "mirror", functools.partial(self._mirror, party, peers))
 
     def sync_round(self) -> list[Outcome]:
         """Push our checkpoint to every party's witness and mirror every party's log, once."""

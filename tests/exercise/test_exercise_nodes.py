@@ -65,6 +65,24 @@ def test_a_late_notification_year_over_http_with_witnessed_times(tmp_path: Path)
     assert "Red team" in html
 
 
+def test_an_equivocating_log_is_caught_by_the_other_witness(tmp_path: Path) -> None:
+    out = tmp_path / "eq"
+    report = _play(out, "--scenario", "equivocating-log", "--seed", "3")
+    assert report["detected"] is True
+    findings = report["findings"]
+    assert isinstance(findings, list)
+    red = report["red_team"]
+    assert [(f["rule"], f["party"]) for f in findings] == [("log.equivocation", red)]
+    holder = next(p for p in ("US", "RU") if p != red)
+    assert (out / "logs" / holder / "witness-evidence.json").is_file()
+    assert _comply(out, report) == findings
+    saved = tmp_path / "finding.json"
+    saved.write_text(json.dumps(findings[0]), encoding="utf-8")
+    vkey = (out / "logs" / str(red) / "vkey").read_text(encoding="utf-8").strip()
+    checked = runner.invoke(app, ["comply", "verify-finding", str(saved), "--vkey", vkey])
+    assert checked.exit_code == 0, checked.output
+
+
 def test_a_clean_year_on_postgresql(tmp_path: Path, fresh_postgres_url: str) -> None:
     out = tmp_path / "pg"
     report = _play(out, "--db", fresh_postgres_url, "--seed", "2")

@@ -148,6 +148,16 @@ def test_five_parties_play_a_clean_year() -> None:
     assert not [f for f in ex.findings if f.severity is Severity.VIOLATION]
 
 
+def test_an_equivocating_log_needs_witnesses() -> None:
+    with pytest.raises(InputError, match="needs witnesses"):
+        run_exercise(
+            NEW_START,
+            scenario("equivocating-log"),
+            1,
+            lambda signers, _: MemoryTransport(signers),
+        )
+
+
 def test_an_unknown_scenario_is_refused_with_the_list() -> None:
     with pytest.raises(InputError, match="hidden-launchers"):
         scenario("cheating")

@@ -33,18 +33,22 @@ from treatyledger.compliance.attestation import (
 from treatyledger.errors import FormatError, TreatyLedgerError, VerificationError
 from treatyledger.ledger.envelope import Entry, parse_entry_text
 from treatyledger.log.checkpoint import open_checkpoint
+from treatyledger.log.equivocation import Evidence as Equivocation
+from treatyledger.log.equivocation import verify_evidence as verify_equivocation
 from treatyledger.log.merkle import leaf_hash, verify_inclusion
 from treatyledger.log.note import Ed25519Verifier, decode_base64, encode_base64, open_note
 
 __all__ = [
     "Evidence",
     "Finding",
+    "Proof",
     "Severity",
     "findings_to_json",
     "parse_finding",
     "parse_findings",
     "verify_evidence",
     "verify_finding",
+    "verify_proof",
 ]
 
 _WHAT = "finding"
@@ -112,14 +116,32 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Proof:
+    """Two checkpoints a log signed that cannot both be true, and the log's key."""
+
+    record: Equivocation
+    vkey: str
+    """The accused log's verifier key, ``name+hex8+base64``."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The evidence record (``origin``, ``kind``, ``older``, ``newer``, ...) and ``vkey``."""
+        return {**self.record.to_json(), "vkey": self.vkey}
+
+
+@dataclass(frozen=True)
 class Finding:
-    """A conclusion of one rule about one party, with its evidence."""
+    """A conclusion of one rule about one party, with its evidence.
+
+    ``equivocation`` holds proofs that a log showed two histories (a witness's
+    two signed checkpoints), for findings that rest on them.
+    """
 
     rule: str
     severity: Severity
     party: str
     summary: str
     evidence: tuple[Evidence, ...] = ()
+    equivocation: tuple[Proof, ...] = ()
 
     def __post_init__(self) -> None:
         if not _RULE.fullmatch(self.rule):
@@ -135,6 +157,11 @@ class Finding:
             "party": self.party,
             "summary": self.summary,
             "evidence": [e.to_json() for e in self.evidence],
+            **(
+                {"equivocation": [p.to_json() for p in self.equivocation]}
+                if self.equivocation
+                else {}
+            ),
         }
 
 
@@ -195,6 +222,17 @@ def _evidence(value: object, where: str) -> Evidence:
     )
 
 
+def _proof(value: object, where: str) -> Proof:
+    if not isinstance(value, dict):
+        _fail(f"{where} is not an object")
+    vkey = _str(value.get("vkey"), f"{where}.vkey")
+    try:
+        record = Equivocation.from_json({k: v for k, v in value.items() if k != "vkey"})
+    except FormatError as exc:
+        _fail(f"{where}: {exc.problem}")
+    return Proof(record=record, vkey=vkey)
+
+
 def parse_finding(value: object) -> Finding:
     """A finding from its JSON object; extra keys are allowed. Raises :class:`FormatError`."""
     if not isinstance(value, dict):
@@ -209,8 +247,12 @@ def parse_finding(value: object) -> Finding:
     evidence = value["evidence"]
     if not isinstance(evidence, list):
         _fail("evidence is not a list")
+    proofs = value.get("equivocation", [])
+    if not isinstance(proofs, list):
+        _fail("equivocation is not a list")
     try:
         return Finding(
+            equivocation=tuple(_proof(p, f"equivocation[{i}]") for i, p in enumerate(proofs)),
             rule=_str(value["rule"], "rule"),
             severity=severity,
             party=_str(value["party"], "party"),
@@ -309,6 +351,25 @@ def verify_finding(
     malformed finding and :class:`VerificationError` when evidence does not hold.
     """
     parsed = finding if isinstance(finding, Finding) else parse_finding(dict(finding))
-    if not parsed.evidence:
+    if not parsed.evidence and not parsed.equivocation:
         raise VerificationError("the finding carries no evidence")
+    for proof in parsed.equivocation:
+        verify_proof(proof, vkeys)
     return [verify_evidence(e, vkeys, witnesses) for e in parsed.evidence]
+
+
+def verify_proof(proof: Proof, vkeys: Mapping[str, str] | None = None) -> None:
+    """Check that the accused log's key signed both checkpoints and that they conflict."""
+    origin = proof.record.origin
+    try:
+        verifier = Ed25519Verifier.from_vkey(proof.vkey)
+    except FormatError as exc:
+        raise VerificationError(f"{origin}: the verifier key is malformed: {exc.problem}") from exc
+    if verifier.name != origin:
+        raise VerificationError(f"{origin}: the verifier key is of {verifier.name!r}")
+    if vkeys is not None and vkeys.get(origin) != proof.vkey:
+        raise VerificationError(f"{origin}: the log's key is not the pinned key")
+    try:
+        verify_equivocation(proof.record, verifier)
+    except TreatyLedgerError as exc:
+        raise VerificationError(f"{origin}: the two checkpoints prove nothing: {exc}") from exc

@@ -13,12 +13,16 @@ the witnesses returned (``checkpoints/index`` lists their sizes, one per line;
 must be signed by the log's key and have the root the verified tree has at
 that size (else the log showed another history: :class:`VerificationError`).
 Their cosignatures by trusted witnesses attest when entries existed
-(:mod:`treatyledger.compliance.attestation`).
+(:mod:`treatyledger.compliance.attestation`). A party's export may also carry
+``witness-evidence.json``: the equivocation evidence its witness holds about
+other logs (:mod:`treatyledger.log.equivocation`), which the compliance engine
+checks against the accused logs' keys.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -34,6 +38,7 @@ from treatyledger.ledger.envelope import Entry, parse_entry, parse_entry_text
 from treatyledger.ledger.exchange import DataExchange, parse_exchange
 from treatyledger.log.checkpoint import Checkpoint, open_checkpoint
 from treatyledger.log.cosignature import CosignatureVerifier
+from treatyledger.log.equivocation import Evidence as Equivocation
 from treatyledger.log.merkle import NodeId, inclusion_proof, leaf_hash, root_hash, verify_inclusion
 from treatyledger.log.note import Ed25519Verifier, Verifier, open_note
 from treatyledger.log.store import TileId
@@ -47,7 +52,17 @@ from treatyledger.log.tiles import (
 )
 from treatyledger.log.verify_tree import verify_tree
 
-__all__ = ["Fetch", "LoggedEntry", "LoggedLog", "read_log", "verifier_from_export"]
+__all__ = [
+    "WITNESS_EVIDENCE",
+    "Fetch",
+    "LoggedEntry",
+    "LoggedLog",
+    "read_log",
+    "verifier_from_export",
+]
+
+WITNESS_EVIDENCE = "witness-evidence.json"
+"""The file of an export holding the equivocation evidence its party's witness keeps."""
 
 Fetch = Callable[[str], bytes]
 
@@ -85,6 +100,8 @@ class LoggedLog:
     """Every checkpoint read (earlier ones and the latest), with trusted cosignatures."""
     own_witnesses: frozenset[str] = frozenset()
     """Witness keys whose cosignatures do not count for this log (its own party's)."""
+    held_evidence: tuple[Equivocation, ...] = ()
+    """Equivocation evidence this party's witness holds about other logs (unverified here)."""
 
     @property
     def size(self) -> int:
@@ -257,4 +274,24 @@ def read_log(
             root=checkpoint.root_hash,
         )
     history = _read_history(fetch, log, verifier, witnesses)
-    return replace(log, history=history, own_witnesses=frozenset(own_witnesses))
+    return replace(
+        log,
+        history=history,
+        own_witnesses=frozenset(own_witnesses),
+        held_evidence=_held_evidence(fetch),
+    )
+
+
+def _held_evidence(fetch: Fetch) -> tuple[Equivocation, ...]:
+    """The records of ``witness-evidence.json``, if the export carries one."""
+    try:
+        data = fetch(WITNESS_EVIDENCE)
+    except FileNotFoundError:
+        return ()
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise FormatError(what=WITNESS_EVIDENCE, problem=f"not JSON: {exc}") from exc
+    if not isinstance(doc, list) or not all(isinstance(r, dict) for r in doc):
+        raise FormatError(what=WITNESS_EVIDENCE, problem="not a list of evidence records")
+    return tuple(Equivocation.from_json(record) for record in doc)

@@ -14,6 +14,7 @@ mirrors). A witnessing round is every node's sync round.
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -24,17 +25,19 @@ from typing import Any
 import httpx
 import uvicorn
 
+from treatyledger.compliance.reading import WITNESS_EVIDENCE
 from treatyledger.declarations import record_treaty
 from treatyledger.errors import InputError, StorageError
 from treatyledger.exercise.year import SimClock
 from treatyledger.ledger import Ref
 from treatyledger.log.export import export_files
 from treatyledger.log.note import Signer
+from treatyledger.log.transparency_log import TransparencyLog
 from treatyledger.logs import create_log
 from treatyledger.node.app import create_app
 from treatyledger.node.node import Node, NodeConfig
 from treatyledger.node.parties import Party
-from treatyledger.storage import open_store
+from treatyledger.storage import MemoryStore, open_store
 from treatyledger.storage.url import redact_url
 
 __all__ = ["NodeCluster", "party_databases"]
@@ -217,17 +220,50 @@ class NodeCluster:
         for node in self.nodes.values():
             node.sync_round()
 
+    def equivocate(self, party: str) -> None:
+        """Sign a rewritten history of the party's log and show it to every other witness.
+
+        The party's node first pushes its real checkpoint, so each witness holds
+        the real tree of that size; the rewrite has the same size with its last
+        entry replaced (a different root), signed with the same log key, and is
+        sent as a tlog-witness ``add-checkpoint`` request. A witness answers with
+        a refusal and keeps both signed checkpoints as evidence.
+        """
+        node = self.nodes[party]
+        node.sync_round()
+        signer = self.signers[party]
+        size = node.log.size()
+        entries = node.log.entries(0, size)
+        fork = TransparencyLog(
+            store=MemoryStore(), origin=signer.name, verifier=signer.verifier(), signer=signer
+        )
+        fork.integrate()
+        fork.append([*entries[:-1], b"a history rewritten by its own log key\n"])
+        fork.integrate()
+        body = f"old {size}\n\n".encode("ascii") + fork.checkpoint()
+        for other, server in self.servers.items():
+            if other == party:
+                continue
+            response = self.http.post(
+                f"{server.url}/witness/add-checkpoint",
+                content=body,
+                headers={"Content-Type": "text/plain; charset=utf-8"},
+            )
+            if response.status_code == 200:
+                raise StorageError(f"the {other} witness cosigned a rewritten history")
+
     def export(self, party: str) -> dict[str, bytes]:
         """The party's log from its own store, with its vkey and its witness key."""
         node = self.nodes[party]
         files = dict(export_files(node.log))
         files["vkey"] = (node.log.verifier.vkey() + "\n").encode("ascii")
         files["witness-vkey"] = (node.identity.witness_vkey + "\n").encode("ascii")
+        held = node.evidence()
+        if held:
+            files[WITNESS_EVIDENCE] = (
+                json.dumps([e.to_json() for e in held], indent=1) + "\n"
+            ).encode("utf-8")
         return files
-
-    def evidence(self) -> dict[str, list[Any]]:
-        """The equivocation evidence each node's witness holds."""
-        return {party: node.evidence() for party, node in self.nodes.items()}
 
     def close(self) -> None:
         """Stop every server (gracefully) and close the nodes and the client."""

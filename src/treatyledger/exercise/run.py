@@ -111,6 +111,8 @@ def planner_for(
         Misconduct.LATE_NOTIFICATION: "the late notification is itself logged with its time",
         Misconduct.REFUSED_INSPECTION: "the refusal is itself a logged entry",
         Misconduct.SUSPENSION: "the suspension and the missed obligations are in the logs",
+        Misconduct.EQUIVOCATING_LOG: "a witness shown both histories keeps both signed "
+        "checkpoints as evidence",
     }[red.misconduct]
     return Planner(1.0, red.misconduct.value, basis)
 

@@ -23,6 +23,7 @@ class Misconduct(enum.Enum):
     UNDERSTATED_WARHEADS = "understated-warheads"
     LATE_NOTIFICATION = "late-notification"
     REFUSED_INSPECTION = "refused-inspection"
+    EQUIVOCATING_LOG = "equivocating-log"
     SUSPENSION = "suspension"
 
 
@@ -59,6 +60,13 @@ SCENARIOS: tuple[Scenario, ...] = (
         "refused-inspection",
         Misconduct.REFUSED_INSPECTION,
         "The red team refuses one Type One inspection within its quota.",
+    ),
+    Scenario(
+        "equivocating-log",
+        Misconduct.EQUIVOCATING_LOG,
+        "Near the end of the year the red team signs a rewritten history of its log (its last "
+        "entry replaced) and shows it to the other parties' witnesses, which have cosigned the "
+        "original. Needs the nodes.",
     ),
     Scenario(
         "suspension",

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
+from treatyledger.errors import InputError
 from treatyledger.ledger import Ref, ref_to
 from treatyledger.log.export import export_files
 from treatyledger.log.note import Signer
@@ -39,6 +40,10 @@ class Transport(Protocol):
 
     def witness_round(self) -> None:
         """Let every party witness (and mirror) the others' logs once."""
+        ...
+
+    def equivocate(self, party: str) -> None:
+        """Show the other parties' witnesses a rewritten history of the party's log."""
         ...
 
     def export(self, party: str) -> dict[str, bytes]:
@@ -77,6 +82,13 @@ class MemoryTransport:
 
     def witness_round(self) -> None:
         """No witnesses in memory."""
+
+    def equivocate(self, party: str) -> None:
+        """There is no witness in memory to show another history to."""
+        raise InputError(
+            f"the equivocating-log scenario needs witnesses: run it through the parties' nodes "
+            f"(treaty exercise), not in memory ({party})"
+        )
 
     def export(self, party: str) -> dict[str, bytes]:
         """The export with its vkey."""

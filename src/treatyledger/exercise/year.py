@@ -557,6 +557,11 @@ class Year:
 
     def _misconduct(self) -> None:
         red = self.red
+        if red is not None and red.misconduct is Misconduct.EQUIVOCATING_LOG:
+            # After the inspections and their reports, before the draws are revealed.
+            when = dt.datetime.combine(self.plan.end - 4 * _DAY, dt.time(12), dt.UTC)
+            self.at(when, lambda: self.transport.equivocate(red.party))
+            return
         if red is None or red.misconduct is not Misconduct.SUSPENSION:
             return
         when = dt.datetime.combine(self.plan.start + dt.timedelta(days=160), dt.time(12), dt.UTC)

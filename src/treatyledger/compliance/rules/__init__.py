@@ -8,6 +8,7 @@ from treatyledger.compliance.findings import Finding
 from treatyledger.compliance.review import Review
 from treatyledger.compliance.rules.commission import postponed, sessions_missed
 from treatyledger.compliance.rules.discrepancies import inspection_discrepancies
+from treatyledger.compliance.rules.equivocation import equivocations
 from treatyledger.compliance.rules.exchanges import (
     exchanges_missing_or_late,
     limits_exceeded,
@@ -42,6 +43,7 @@ RULES: tuple[Rule, ...] = (
     suspensions_in_effect,
     countermeasures_in_effect,
     disputes_open,
+    equivocations,
     entries_invalid,
 )
 """Every rule, in the order their findings are listed."""

@@ -13,7 +13,13 @@ import treatyledger
 
 PACKAGE = Path(treatyledger.__file__).parent
 CORE = ("errors", "treaty", "record", "data", "log", "escrow", "ledger", "compliance", "assurance")
-EDGES = ("treatyledger.cli", "treatyledger.node", "treatyledger.storage", "treatyledger.exercise")
+EDGES = (
+    "treatyledger.cli",
+    "treatyledger.node",
+    "treatyledger.storage",
+    "treatyledger.exercise",
+    "treatyledger.dashboard",
+)
 
 
 def _modules(top: str) -> list[Path]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,6 +17,7 @@ __all__ = ["serve"]
 
 
 def serve(
+    *,
     party: Annotated[str, typer.Option("--party", help="The party whose node this is (US, RU).")],
     db: DbOption = None,
     host: Annotated[str, typer.Option("--host", help="The address to listen on.")] = "127.0.0.1",
@@ -29,6 +31,12 @@ def serve(
             "--sync-interval", help="Seconds between background sync rounds (0: none).", min=0
         ),
     ] = 30.0,
+    reports: Annotated[
+        Path | None,
+        typer.Option(
+            "--reports", help="A folder of `treaty exercise` runs to list on the dashboard."
+        ),
+    ] = None,
 ) -> None:
     """Serve the party's log, take its signed entries and witness the other parties' logs.
 
@@ -46,5 +54,7 @@ def serve(
         f"({escape(redact_url(url))})"
     )
     run_server(
-        NodeConfig(party=party, db_url=url, sync_interval=sync_interval), host=host, port=port
+        NodeConfig(party=party, db_url=url, sync_interval=sync_interval, reports_dir=reports),
+        host=host,
+        port=port,
     )

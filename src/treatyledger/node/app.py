@@ -32,6 +32,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from treatyledger import __version__
+from treatyledger.dashboard import DashboardConfig
+from treatyledger.dashboard import router as dashboard_router
 from treatyledger.errors import TreatyLedgerError
 from treatyledger.log.tiles import MAX_ENTRY_SIZE
 from treatyledger.node.errors import (
@@ -148,8 +150,14 @@ async def _sync_loop(node: Node, interval: float) -> None:
         await asyncio.sleep(interval)
 
 
-def create_app(config: NodeConfig, *, node: Node | None = None) -> FastAPI:
-    """The node's app. The node is opened now; closing it and sync run with the app's lifespan."""
+def create_app(
+    config: NodeConfig, *, node: Node | None = None, dashboard: DashboardConfig | None = None
+) -> FastAPI:
+    """The node's app. The node is opened now; closing it and sync run with the app's lifespan.
+
+    The dashboard is served at ``/`` (``dashboard`` overrides its settings, which
+    otherwise come from ``config``).
+    """
     node = node or Node(config)
 
     @contextlib.asynccontextmanager
@@ -176,6 +184,8 @@ def create_app(config: NodeConfig, *, node: Node | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.node = node
+    pages = dashboard or DashboardConfig(reports_dir=config.reports_dir)
+    app.include_router(dashboard_router(node, pages))
 
     @app.exception_handler(TreatyLedgerError)
     async def _refused(_: Request, exc: TreatyLedgerError) -> Response:

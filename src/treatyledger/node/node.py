@@ -56,6 +56,7 @@ class NodeConfig:
     (a log name to a new store object; default: :func:`open_store` on
     ``db_url``) and ``http`` (the client that reaches other nodes) may be
     injected; ``witness_key_path`` says where a new witness key goes.
+    ``reports_dir`` is the folder whose ``treaty exercise`` runs the dashboard lists.
     """
 
     party: str
@@ -66,6 +67,7 @@ class NodeConfig:
     open_store: Callable[[str], Store] | None = None
     http: httpx.Client | None = None
     http_timeout: float = 10.0
+    reports_dir: Path | None = None
 
 
 class Node:

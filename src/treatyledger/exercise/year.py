@@ -45,7 +45,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from treatyledger.escrow.diff import diff_inventories
 from treatyledger.escrow.opening import open_facility
 from treatyledger.escrow.opening_json import facility_opening_to_json
 from treatyledger.escrow.sumtree import commit
@@ -54,13 +53,13 @@ from treatyledger.exercise.parties import Delegation, RedTeam, derived_bytes
 from treatyledger.exercise.scenarios import Misconduct
 from treatyledger.exercise.transport import Transport
 from treatyledger.ledger import Entry, EntryIndex, Ref, sign_entry, validate_entry
+from treatyledger.ledger.changes import change_notices
 from treatyledger.ledger.exchange import build_exchange, exchange_entry_text, sign_exchange
 from treatyledger.treaty.inspections import InspectionType
 from treatyledger.treaty.spec import TreatySpec
 
 __all__ = ["WITNESS_EVERY", "SimClock", "Year", "YearPlan", "year_plan"]
 
-_NOTIFIED = {"new_item", "elimination", "movement", "status_change", "conversion"}
 _HOUR = dt.timedelta(hours=1)
 _DAY = dt.timedelta(days=1)
 WITNESS_EVERY = dt.timedelta(days=3)
@@ -275,54 +274,24 @@ class Year:
         return run
 
     def _changes(self, older: dt.date, newer: dt.date) -> None:
+        span = (newer - older).days
+
+        def occurred(n: int, _uid: str) -> dt.datetime:
+            day = older + dt.timedelta(days=1 + (n * 7919) % (span - 10))
+            return dt.datetime.combine(day, dt.time(12), dt.UTC)
+
         for party, delegation in self.parties.items():
             before, after = delegation.declared[older], delegation.declared[newer]
-            items = {i.uid: i for i in after.items}
-            previous = {i.uid: i for i in before.items}
-            changes = [
-                c for c in diff_inventories(self.spec, before, after) if c.notification in _NOTIFIED
-            ]
-            span = (newer - older).days
             late_one = (
                 self.red is not None
                 and self.red.party == party
                 and self.red.misconduct is Misconduct.LATE_NOTIFICATION
             )
-            for n, change in enumerate(changes):
-                occurred = dt.datetime.combine(
-                    older + dt.timedelta(days=1 + (n * 7919) % (span - 10)), dt.time(12), dt.UTC
-                )
-                payload: dict[str, Any] = {
-                    "uid": change.subject,
-                    "occurred_at": f"{occurred:%Y-%m-%dT%H:%M:%SZ}",
-                }
-                kind = change.notification
-                assert kind is not None
-                if kind == "new_item":
-                    item = items[change.subject]
-                    payload |= {
-                        "kind": item.kind,
-                        "type": item.type,
-                        "status": item.status,
-                        "facility": item.facility,
-                    }
-                elif kind == "elimination":
-                    payload |= {
-                        "procedure": "eliminated as the Protocol provides",
-                        "facility": previous[change.subject].facility,
-                    }
-                elif kind == "movement":
-                    payload |= {"from_facility": change.before, "to_facility": change.after}
-                elif kind == "status_change":
-                    payload |= {"from_status": change.before, "to_status": change.after}
-                else:
-                    payload |= {
-                        "to_status": change.after,
-                        "procedure": "converted as the Protocol provides",
-                        "facility": items[change.subject].facility,
-                    }
+            notices = change_notices(self.spec, before, after, occurred)
+            for n, (kind, payload) in enumerate(notices):
                 delay = 9 * _DAY if late_one and n == 0 else 2 * _DAY
-                self.at(occurred + delay, self._notify(party, kind, payload))
+                sent = occurred(n, payload["uid"]) + delay
+                self.at(sent, self._notify(party, kind, payload))
 
     def _notify(self, party: str, kind: str, payload: dict[str, Any]) -> Callable[[], None]:
         def run() -> None:

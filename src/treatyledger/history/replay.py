@@ -51,10 +51,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from treatyledger.compliance import Finding, LoggedLog, check_compliance
-from treatyledger.escrow.diff import diff_inventories
 from treatyledger.escrow.inventory import Inventory
 from treatyledger.escrow.sumtree import commit
 from treatyledger.history.ledger import HistoryLedger, demo_signer, export, read_export
+from treatyledger.ledger.changes import change_notices
 from treatyledger.ledger.exchange import build_exchange, exchange_entry_text, sign_exchange
 from treatyledger.log.note import Signer
 from treatyledger.record.aggregates import load_record
@@ -69,7 +69,6 @@ JUDGED_AT = dt.datetime(2023, 6, 30, 23, 59, 59, tzinfo=dt.UTC)
 """The logs are judged as of the end of June 2023, after the last documented step."""
 
 _EXCHANGES = tuple(dt.date(year, month, 1) for year in (2020, 2021, 2022) for month in (3, 9))
-_NOTIFIED = {"new_item", "elimination", "movement", "status_change", "conversion"}
 
 
 def _at(text: str) -> dt.datetime:
@@ -117,43 +116,14 @@ def _notifications(
     """Queue the change notifications between two consecutive inventories."""
     start, end = period
     older, newer = pair
-    items = {i.uid: i for i in newer.items}
-    previous = {i.uid: i for i in older.items}
-    for n, change in enumerate(diff_inventories(spec, older, newer)):
-        if change.notification not in _NOTIFIED:
-            continue
-        occurred = _spread(change.subject, start, end)
-        payload: dict[str, object] = {"uid": change.subject, "occurred_at": _stamp(occurred)}
-        kind = change.notification
-        if kind == "new_item":
-            item = items[change.subject]
-            payload |= {
-                "kind": item.kind,
-                "type": item.type,
-                "status": item.status,
-                "facility": item.facility,
-            }
-        elif kind == "elimination":
-            payload |= {
-                "procedure": "eliminated as the Protocol provides",
-                "facility": previous[change.subject].facility,
-            }
-        elif kind == "movement":
-            payload |= {"from_facility": change.before, "to_facility": change.after}
-        elif kind == "status_change":
-            payload |= {"from_status": change.before, "to_status": change.after}
-        else:  # conversion
-            payload |= {
-                "to_status": change.after,
-                "procedure": "converted as the Protocol provides",
-                "facility": items[change.subject].facility,
-            }
+
+    def occurred(_n: int, uid: str) -> dt.datetime:
+        return _spread(uid, start, end)
+
+    for n, (kind, payload) in enumerate(change_notices(spec, older, newer, occurred)):
+        moment = _spread(str(payload["uid"]), start, end)
         ledger.add(
-            f"{party}-change-{start}-{n}",
-            occurred + dt.timedelta(days=2),
-            party,
-            kind,
-            payload,
+            f"{party}-change-{start}-{n}", moment + dt.timedelta(days=2), party, kind, payload
         )
 
 

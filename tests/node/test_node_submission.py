@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import socket
 import threading
 from collections.abc import Callable
@@ -10,11 +12,15 @@ import httpx
 import pytest
 from nodeworld import LiveServer, PartyDb, new_item, signed_item
 
+from treatyledger.escrow.fixtures import us_inventory_2020_09_01
+from treatyledger.escrow.sumtree import commit
 from treatyledger.ledger import Entry, Ref, sign_entry
+from treatyledger.ledger.exchange import build_exchange, exchange_entry_text, sign_exchange
 from treatyledger.log.merkle import leaf_hash
 from treatyledger.log.note import Signer, sign_note
 from treatyledger.node.node import Node
 from treatyledger.node.parties import Party
+from treatyledger.treaty import TreatySpec
 
 TEXT = {"Content-Type": "text/plain; charset=utf-8"}
 
@@ -266,3 +272,28 @@ def test_a_reference_must_resolve_in_this_nodes_logs(
     detail = refused(post(server, sign_entry(ack, us.signer)), 422, "invalid_entry")
     assert "refs[0]" in detail
     assert_nothing_stored(node, 1)
+
+
+def test_a_data_exchange_is_checked_down_to_its_sums(
+    us: PartyDb, serve: Callable[..., LiveServer], new_start: TreatySpec
+) -> None:
+    inventory = us_inventory_2020_09_01(new_start)
+    ids = [f.id for f in inventory.facilities]
+    declaration = commit(
+        new_start, "US", dt.date(2020, 9, 1), inventory.items, ids, secret=bytes(32)
+    )
+    kinds = {f.id: f.kind for f in inventory.facilities}
+    when = dt.datetime(2020, 9, 30, 12, 0, tzinfo=dt.UTC)
+    text = exchange_entry_text(build_exchange(declaration, kinds, clock=lambda: when))
+    doc = json.loads(text)
+    name = sorted(doc["payload"]["totals"])[0]
+    doc["payload"]["totals"][name] += 1  # signed as it is, but not what was committed
+    wrong = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
+    node = us.node()
+    server = serve(node)
+    detail = refused(post(server, sign_exchange(wrong, us.signer)), 422, "invalid_entry")
+    assert "commitment" in detail or "totals" in detail
+    assert_nothing_stored(node)
+    answer = post(server, sign_exchange(text, us.signer))
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["index"] == 0

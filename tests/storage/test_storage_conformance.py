@@ -375,6 +375,90 @@ def test_find_leaf_across_the_indexed_and_the_scanned_entries(backend: Backend) 
         ]
 
 
+def test_find_leaves_gives_the_smallest_index_of_each_hash_held(store: Store) -> None:
+    assert store.find_leaves([leaf(b"a")]) == {}  # a log never written
+    assert store.find_leaves([]) == {}
+    store.append_entries([b"a", b"b", b"a"], [leaf(b"a"), leaf(b"b"), leaf(b"a")])
+    store.append_entries([b"b", b"c", b""], [leaf(b"b"), leaf(b"c"), b""])
+    wanted = [leaf(b"c"), leaf(b"a"), leaf(b"d"), leaf(b"a"), b"", leaf(b"b")]
+    assert store.find_leaves(wanted) == {leaf(b"a"): 0, leaf(b"b"): 1, leaf(b"c"): 4, b"": 5}
+    assert store.find_leaves([leaf(b"d")]) == {}
+
+
+@pytest.mark.parametrize(
+    ("hashes", "error"),
+    [
+        ([leaf(b"a"), "b"], TypeError),
+        ([bytearray(leaf(b"a"))], TypeError),
+        ([leaf(b"a"), None], TypeError),
+        ([leaf(b"a"), b"h" * 65], ValueError),
+        (leaf(b"a"), TypeError),  # one hash, not a sequence of them
+        ("abc", TypeError),
+    ],
+    ids=["str", "bytearray", "None", "too long", "bytes", "str as the sequence"],
+)
+def test_find_leaves_refuses_bad_hashes(store: Store, hashes: Any, error: type[Exception]) -> None:
+    store.append_entries([b"a"], [leaf(b"a")])
+    with pytest.raises(error):
+        store.find_leaves(hashes)
+
+
+def test_find_leaves_across_the_indexed_and_the_scanned_entries(backend: Backend) -> None:
+    log = fresh_log()
+    writer = backend.open(log, index_threshold=6)
+    early = backend.open(log)  # looks up before the index moves, and again after
+    model: dict[bytes, int] = {}
+    rng = random.Random(11)
+    names = [f"n{n}".encode() for n in range(12)]  # few names: many repeats
+    size = 0
+    for round_ in range(14):
+        entries = [rng.choice(names) for _ in range(rng.randint(1, 4))]
+        hashes = [leaf(e) for e in entries]
+        if round_ == 5:  # a row of mixed-length hashes among the digests
+            hashes[0] = hashes[0][:8]
+        assert writer.append_entries(entries, hashes) == size
+        for offset, leaf_hash in enumerate(hashes):
+            model.setdefault(leaf_hash, size + offset)
+        size += len(entries)
+        late = backend.open(log)  # a store that never looked anything up
+        asked = [*model, leaf(b"absent"), *rng.choices(sorted(model), k=3)]
+        rng.shuffle(asked)
+        for reader in (writer, early, late):
+            assert reader.find_leaves(asked) == model, (round_, reader)
+            assert {h: reader.find_leaf(h) for h in model} == model
+        assert early.find_leaves([leaf(b"absent")]) == {}
+    assert _indexed_upto(backend, log) in {None, *range(6, size + 1)}
+
+
+def test_find_leaves_sees_every_append_committed_before_it(backend: Backend) -> None:
+    log = fresh_log()
+    writer, reader = backend.open(log, index_threshold=50), backend.open(log)
+    appended: list[bytes] = []  # every hash here was committed before it was added
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            for number in range(120):
+                entries = [f"w{number}/{i}".encode() for i in range(1 + number % 3)]
+                writer.append_entries(entries, [leaf(e) for e in entries])
+                appended.extend(leaf(e) for e in entries)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    while not done.is_set():
+        known = list(appended)
+        found = reader.find_leaves(known)
+        assert sorted(found.values()) == list(range(len(known)))
+    thread.join()
+    assert not errors, errors
+    assert reader.find_leaves(appended) == {h: n for n, h in enumerate(appended)}
+
+
 def test_a_large_batch_is_stored_whole(backend: Backend) -> None:
     store = backend.open(fresh_log())
     rng = random.Random(5)

@@ -69,6 +69,18 @@ class EntryStore(Protocol):
         """The smallest index whose leaf hash is ``leaf_hash``, or ``None`` if there is none."""
         ...
 
+    def find_leaves(self, leaf_hashes: Sequence[bytes]) -> dict[bytes, int]:
+        """:meth:`find_leaf` of many hashes at once: each one stored, mapped to its smallest index.
+
+        Hashes the log does not hold are left out; a hash may be asked for more
+        than once. One lookup for a whole batch, so that a writer can tell which
+        entries of a batch the log already holds at the cost of about one
+        :meth:`find_leaf`. Raises as :meth:`find_leaf` does for a bad hash
+        (:class:`TypeError` for one that is not ``bytes``, :class:`ValueError`
+        for one longer than 64 bytes), before anything is read.
+        """
+        ...
+
 
 @runtime_checkable
 class TreeStore(Protocol):

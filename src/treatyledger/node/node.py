@@ -12,7 +12,8 @@ import datetime as dt
 import functools
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -88,7 +89,10 @@ class Node:
             self.identity: NodeIdentity = init_node(
                 self.store, party=config.party, db_url=url, key_path=config.witness_key_path
             )
-            self.log = open_log(self.store, writable=True)
+            # The log writes through a connection of its own, so that a commit in
+            # progress (an fsync) holds up none of the reads the checks make.
+            writer = self._open(OWN_LOG)
+            self.log = open_log(writer, writable=True)
             self.log.integrate()  # a checkpoint for anything appended while the node was down
             self.spec = resolve_spec(recorded_treaty(self.store, None))
             self.reader = self._open(OWN_LOG)
@@ -99,7 +103,7 @@ class Node:
                 party_for=self.registry.by_origin,
                 clock=self.timestamp,
             )
-            self.sequencer = Sequencer(self.log)
+            self.sequencer = Sequencer(self.log, writer, admit=self._admit)
         except BaseException:
             self.close()
             raise
@@ -132,22 +136,46 @@ class Node:
 
     # -- submissions ----------------------------------------------------------------------
 
+    def accept(self, body: bytes) -> Future[Sequenced]:
+        """Queue a signed note for the log; it is checked (see :mod:`~.submission`) on the way.
+
+        Returns at once. The future tells where the entry is once it is
+        durable and integrated, or fails with the refusal (a
+        :class:`~.errors.RefusalError`) or the store's error (group commit:
+        :mod:`~.sequencer`).
+        """
+        return self.sequencer.submit(body)
+
     def submit(self, body: bytes) -> Sequenced:
         """Check a signed note (see :mod:`~.submission`) and append it durably."""
+        return self.accept(body).result()
+
+    def _admit(self, bodies: Sequence[bytes]) -> list[Exception | None]:
+        """The refusal of each note of a batch, or None: the registry is read once per batch."""
         parties = self.registry.all()
         logs = {self.log.origin: (self.reader, self.log.verifier)}
         for party in parties:
             logs[party.origin] = (self.mirror_store(party.name), party.verifier())
-        check_submission(
-            body,
-            party=self.party,
-            verifier=self.log.verifier,
-            others=[(p.name, p.verifier()) for p in parties],
-            spec=self.spec,
-            resolve=LogResolver(logs),
-            now=self.config.clock(),
-        )
-        return self.sequencer.append(body)
+        others = [(p.name, p.verifier()) for p in parties]
+        resolve = LogResolver(logs)
+        now = self.config.clock()
+        refusals: list[Exception | None] = []
+        for body in bodies:
+            try:
+                check_submission(
+                    body,
+                    party=self.party,
+                    verifier=self.log.verifier,
+                    others=others,
+                    spec=self.spec,
+                    resolve=resolve,
+                    now=now,
+                )
+            except TreatyLedgerError as exc:
+                refusals.append(exc)
+            else:
+                refusals.append(None)
+        return refusals
 
     # -- witness --------------------------------------------------------------------------
 

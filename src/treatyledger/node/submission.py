@@ -10,8 +10,9 @@ log's key, as the compliance engine reads it. So a note is appended only when
    :class:`~.errors.NotThisNodeError`, since that party's entries go to its own
    node) and verifies (:class:`~.errors.BadSignatureError`);
 3. it is a ledger entry (the envelope, and for a data exchange its escrow
-   content: :func:`~treatyledger.ledger.types.read_entry`) whose sender is the
-   node's party (:class:`~.errors.WrongSenderError`);
+   content: what :func:`~treatyledger.ledger.types.read_entry` checks, with the
+   signature verified once) whose sender is the node's party
+   (:class:`~.errors.WrongSenderError`);
 4. it checks against the treaty, with its references resolved against this
    node's log and its verified mirrors
    (:func:`~treatyledger.ledger.types.validate_entry`; :class:`~.errors.InvalidEntryError`).
@@ -26,10 +27,12 @@ import hmac
 from collections.abc import Callable, Iterable, Mapping
 
 from treatyledger.errors import FormatError, TreatyLedgerError, VerificationError
-from treatyledger.ledger.envelope import Entry, Ref, parse_entry
-from treatyledger.ledger.types import read_entry, validate_entry
+from treatyledger.ledger.envelope import Entry, Ref, parse_entry, parse_entry_text
+from treatyledger.ledger.exchange import ENTRY_TYPE as EXCHANGE_TYPE
+from treatyledger.ledger.exchange import parse_exchange
+from treatyledger.ledger.types import validate_entry
 from treatyledger.log.merkle import leaf_hash
-from treatyledger.log.note import Ed25519Verifier, parse_note
+from treatyledger.log.note import Ed25519Verifier, Note, parse_note
 from treatyledger.log.store import LogStore
 from treatyledger.log.tiles import MAX_ENTRY_SIZE
 from treatyledger.node.errors import (
@@ -75,7 +78,8 @@ class LogResolver:
 
 def _authenticate(
     body: bytes, own: Ed25519Verifier, others: Iterable[tuple[str, Ed25519Verifier]]
-) -> None:
+) -> Note:
+    """The note ``body`` holds, once its one signature is known to be a good one by ``own``."""
     try:
         note = parse_note(body)
     except FormatError as exc:
@@ -97,6 +101,25 @@ def _authenticate(
         raise UnknownKeyError(f"the note is signed by {label}, a key this node does not know")
     if not own.verify(note.text.encode("utf-8"), signature.signature):
         raise BadSignatureError(f"the signature by {label} does not verify")
+    return note
+
+
+def _read(body: bytes, note: Note, verifier: Ed25519Verifier) -> Entry:
+    """The entry of an authenticated note, as :func:`read_entry` reads it.
+
+    The signature was verified once already, so the envelope is read from the
+    note's text; only a data exchange, whose escrow content
+    :func:`parse_exchange` checks from the signed note, is verified again.
+    """
+    try:
+        entry = parse_entry_text(note.text)
+        if entry.type == EXCHANGE_TYPE:
+            parse_exchange(body, verifier)
+    except FormatError as exc:
+        raise MalformedError(str(exc)) from None
+    except VerificationError as exc:
+        raise InvalidEntryError(str(exc)) from None
+    return entry
 
 
 def check_submission(
@@ -119,13 +142,7 @@ def check_submission(
         raise TooLargeError(
             f"the note is {len(body):,} bytes; an entry is at most {MAX_ENTRY_SIZE:,}"
         )
-    _authenticate(body, verifier, others)
-    try:
-        entry = read_entry(body, verifier)
-    except FormatError as exc:
-        raise MalformedError(str(exc)) from None
-    except VerificationError as exc:
-        raise InvalidEntryError(str(exc)) from None
+    entry = _read(body, _authenticate(body, verifier, others), verifier)
     if entry.sender != party:
         raise WrongSenderError(
             f"the entry's sender is {entry.sender!r}; this node signs for {party!r} only"

@@ -158,6 +158,13 @@ class MemoryStore(Closing):
         with self._database._lock:
             return self._state().first_index.get(leaf_hash)
 
+    def find_leaves(self, leaf_hashes: Sequence[bytes]) -> dict[bytes, int]:
+        """The smallest index of each hash of ``leaf_hashes`` that is stored."""
+        wanted = {check_leaf_hash(leaf_hash) for leaf_hash in leaf_hashes}
+        with self._database._lock:
+            first_index = self._state().first_index
+            return {h: first_index[h] for h in wanted if h in first_index}
+
     # TreeStore
 
     def tree_size(self) -> int:

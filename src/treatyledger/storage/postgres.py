@@ -45,7 +45,6 @@ from treatyledger.storage._schema import (
     decode_entries,
     decode_hashes,
     encode_rows,
-    find_hash,
     index_keys,
     latest_version,
     leaf_key,
@@ -90,7 +89,9 @@ class PostgresStore(Closing):
 
     ``index_threshold`` is how many appended entries may wait outside the leaf
     hash index (``find_leaf`` scans their hashes instead); the append that
-    reaches it indexes them all at once, in key order.
+    reaches it indexes them all at once, in key order. A store keeps the
+    hashes it scanned in memory (at most the entries outside the index), so
+    each lookup reads only the rows appended since its last one.
     """
 
     def __init__(
@@ -112,6 +113,9 @@ class PostgresStore(Closing):
         )
         self._where = describe_conninfo(conninfo)
         self._lock = threading.Lock()
+        # The hashes of the entries from _tail_from (indexed_upto) to _tail_to, see _scan_tail.
+        self._tail: dict[bytes, int] = {}
+        self._tail_from = self._tail_to = 0
         self._connection: _Connection | None = self._connect()
         try:
             self._migrate()
@@ -365,38 +369,69 @@ class PostgresStore(Closing):
 
     def find_leaf(self, leaf_hash: bytes) -> int | None:
         """The smallest index with this leaf hash, or None."""
-        check_leaf_hash(leaf_hash)
+        return self.find_leaves([check_leaf_hash(leaf_hash)]).get(leaf_hash)
+
+    def find_leaves(self, leaf_hashes: Sequence[bytes]) -> dict[bytes, int]:
+        """The smallest index of each hash of ``leaf_hashes`` that is stored (see EntryStore).
+
+        One transaction: the index below ``indexed_upto``, then the scanned
+        tail above it (only the rows added since the last lookup are read).
+        """
+        wanted = {check_leaf_hash(leaf_hash) for leaf_hash in leaf_hashes}
         log = self._log_name
         # Correct without a snapshot: the index below indexed_upto, once written, only
         # grows, and rows never change, so each statement may see later commits.
         with self._transaction() as cursor:
             cursor.execute(f"SELECT indexed_upto FROM {_S}.logs WHERE name = %s", (log,))
-            found = cursor.fetchone()
-            indexed = int(found[0]) if found is not None else 0
-            # Below indexed_upto: the index's candidates, smallest first, verified in full.
-            cursor.execute(
-                f"SELECT i.idx, b.first_index, b.hash_width, b.leaf_hashes "
-                f"FROM {_S}.leaf_index AS i CROSS JOIN LATERAL ("
-                f"SELECT first_index, hash_width, leaf_hashes FROM {_S}.batches "
-                "WHERE log = i.log AND first_index <= i.idx "
-                "ORDER BY first_index DESC LIMIT 1) AS b "
-                "WHERE i.log = %s AND i.key = %s AND i.idx < %s ORDER BY i.idx",
-                (log, leaf_key(leaf_hash), indexed),
-            )
-            for index, first, width, blob in cursor.fetchall():
-                if decode_hashes(width, blob, index - first, 1) == [leaf_hash]:
-                    return int(index)
-            # From indexed_upto on (a row boundary): scan the rows' hash blobs.
-            cursor.execute(
-                f"SELECT first_index, count, hash_width, leaf_hashes FROM {_S}.batches "
-                "WHERE log = %s AND first_index >= %s ORDER BY first_index",
-                (log, indexed),
-            )
-            for first, count, width, blob in cursor:
-                position = find_hash(count, width, blob, leaf_hash)
-                if position is not None:
-                    return int(first) + position
-        return None
+            row = cursor.fetchone()
+            indexed = int(row[0]) if row is not None else 0
+            found = self._find_indexed(cursor, wanted, indexed) if indexed and wanted else {}
+            tail = self._scan_tail(cursor, indexed)
+            for leaf_hash in wanted - found.keys():
+                index = tail.get(leaf_hash)
+                if index is not None:
+                    found[leaf_hash] = index
+        return found
+
+    def _find_indexed(self, cursor: _Cursor, wanted: set[bytes], indexed: int) -> dict[bytes, int]:
+        """The hashes of ``wanted`` below ``indexed``: the index's candidates, checked in full."""
+        cursor.execute(
+            f"SELECT i.idx, b.first_index, b.hash_width, b.leaf_hashes "
+            f"FROM {_S}.leaf_index AS i CROSS JOIN LATERAL ("
+            f"SELECT first_index, hash_width, leaf_hashes FROM {_S}.batches "
+            "WHERE log = i.log AND first_index <= i.idx "
+            "ORDER BY first_index DESC LIMIT 1) AS b "
+            "WHERE i.log = %s AND i.key = ANY(%s::int8[]) AND i.idx < %s ORDER BY i.idx",
+            (self._log_name, sorted({leaf_key(leaf_hash) for leaf_hash in wanted}), indexed),
+        )
+        found: dict[bytes, int] = {}
+        for index, first, width, blob in cursor.fetchall():
+            [stored] = decode_hashes(width, blob, index - first, 1)
+            if stored in wanted and stored not in found:  # smallest index first
+                found[stored] = int(index)
+        return found
+
+    def _scan_tail(self, cursor: _Cursor, indexed: int) -> dict[bytes, int]:
+        """The smallest index of each hash from ``indexed`` on (the entries outside the index).
+
+        Rows never change once committed, and appends commit in index order
+        (they queue on the log's row lock), so every statement sees all the rows
+        below the last one it sees: the tail read before is kept and only newer
+        rows are read. Once an append has indexed the tail, it starts anew.
+        """
+        if indexed != self._tail_from:
+            self._tail, self._tail_from, self._tail_to = {}, indexed, indexed
+        cursor.execute(
+            f"SELECT first_index, count, hash_width, leaf_hashes FROM {_S}.batches "
+            "WHERE log = %s AND first_index >= %s ORDER BY first_index",
+            (self._log_name, self._tail_to),
+        )
+        tail = self._tail
+        for first, count, width, blob in cursor:
+            for offset, leaf_hash in enumerate(decode_hashes(width, blob, 0, count)):
+                tail.setdefault(leaf_hash, first + offset)
+            self._tail_to = first + count
+        return tail
 
     # TreeStore
 

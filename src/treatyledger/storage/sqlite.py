@@ -44,7 +44,6 @@ from treatyledger.storage._schema import (
     decode_entries,
     decode_hashes,
     encode_rows,
-    find_hash,
     index_keys,
     latest_version,
     leaf_key,
@@ -56,6 +55,9 @@ __all__ = ["DEFAULT_INDEX_THRESHOLD", "SqliteStore"]
 
 DEFAULT_INDEX_THRESHOLD = 65_536
 """How many entries may wait outside the leaf hash index before an append indexes them."""
+
+_KEYS_PER_LOOKUP = 500
+"""Index keys looked up per statement (far below SQLite's limit on bound parameters)."""
 
 
 def _enter_wal(connection: sqlite3.Connection, timeout: float) -> None:
@@ -92,7 +94,9 @@ class SqliteStore(Closing):
     ``index_threshold`` is how many appended entries may wait outside the leaf
     hash index (``find_leaf`` scans their hashes instead); the append that
     reaches it indexes them all at once, in key order. Larger values make
-    appends cheaper and lookups of recent entries slower.
+    appends cheaper and lookups of recent entries slower. A store keeps the
+    hashes it scanned in memory (at most the entries outside the index), so
+    each lookup reads only the rows appended since its last one.
     """
 
     def __init__(
@@ -107,6 +111,9 @@ class SqliteStore(Closing):
         self._index_threshold = check_index_threshold(index_threshold)
         self._path = os.fspath(path)
         self._lock = threading.Lock()
+        # The hashes of the entries from _tail_from (indexed_upto) to _tail_to, see _scan_tail.
+        self._tail: dict[bytes, int] = {}
+        self._tail_from = self._tail_to = 0
         try:
             connection = sqlite3.connect(
                 self._path,
@@ -355,17 +362,43 @@ class SqliteStore(Closing):
 
     def find_leaf(self, leaf_hash: bytes) -> int | None:
         """The smallest index with this leaf hash, or None."""
-        check_leaf_hash(leaf_hash)
+        return self.find_leaves([check_leaf_hash(leaf_hash)]).get(leaf_hash)
+
+    def find_leaves(self, leaf_hashes: Sequence[bytes]) -> dict[bytes, int]:
+        """The smallest index of each hash of ``leaf_hashes`` that is stored (see EntryStore).
+
+        One read transaction: the index below ``indexed_upto``, then the
+        scanned tail above it (only the rows added since the last lookup are read).
+        """
+        wanted = {check_leaf_hash(leaf_hash) for leaf_hash in leaf_hashes}
         log = self._log_name
         with self._transaction(write=False) as connection:
-            found = connection.execute(
+            row = connection.execute(
                 "SELECT indexed_upto FROM logs WHERE name = ?", (log,)
             ).fetchone()
-            indexed = int(found[0]) if found is not None else 0
-            # Below indexed_upto: the index's candidates, smallest first, verified in full.
+            indexed = int(row[0]) if row is not None else 0
+            found = self._find_indexed(connection, wanted, indexed) if indexed and wanted else {}
+            tail = self._scan_tail(connection, indexed)
+            for leaf_hash in wanted - found.keys():
+                index = tail.get(leaf_hash)
+                if index is not None:
+                    found[leaf_hash] = index
+        return found
+
+    def _find_indexed(
+        self, connection: sqlite3.Connection, wanted: set[bytes], indexed: int
+    ) -> dict[bytes, int]:
+        """The hashes of ``wanted`` below ``indexed``: the index's candidates, checked in full."""
+        log = self._log_name
+        keys = sorted({leaf_key(leaf_hash) for leaf_hash in wanted})
+        found: dict[bytes, int] = {}
+        for start in range(0, len(keys), _KEYS_PER_LOOKUP):
+            chunk = keys[start : start + _KEYS_PER_LOOKUP]
+            marks = ",".join("?" * len(chunk))
             candidates = connection.execute(
-                "SELECT idx FROM leaf_index WHERE log = ? AND key = ? AND idx < ? ORDER BY idx",
-                (log, leaf_key(leaf_hash), indexed),
+                f"SELECT idx FROM leaf_index WHERE log = ? AND key IN ({marks}) AND idx < ? "
+                "ORDER BY idx",
+                (log, *chunk, indexed),
             ).fetchall()
             for (index,) in candidates:
                 first, width, blob = connection.execute(
@@ -373,19 +406,32 @@ class SqliteStore(Closing):
                     "WHERE log = ? AND first_index <= ? ORDER BY first_index DESC LIMIT 1",
                     (log, index),
                 ).fetchone()
-                if decode_hashes(width, blob, index - first, 1) == [leaf_hash]:
-                    return int(index)
-            # From indexed_upto on (a row boundary): scan the rows' hash blobs.
-            rows = connection.execute(
-                "SELECT first_index, count, hash_width, leaf_hashes FROM batches "
-                "WHERE log = ? AND first_index >= ? ORDER BY first_index",
-                (log, indexed),
-            )
-            for first, count, width, blob in rows:
-                position = find_hash(count, width, blob, leaf_hash)
-                if position is not None:
-                    return int(first) + position
-        return None
+                [stored] = decode_hashes(width, blob, index - first, 1)
+                if stored in wanted and index < found.get(stored, index + 1):
+                    found[stored] = int(index)
+        return found
+
+    def _scan_tail(self, connection: sqlite3.Connection, indexed: int) -> dict[bytes, int]:
+        """The smallest index of each hash from ``indexed`` on (the entries outside the index).
+
+        Rows never change once committed, and a snapshot holds every row below
+        its last one, so the tail read before is kept and only newer rows are
+        read: ``find_leaves`` costs the rows added since the last call, not
+        the whole tail. Once an append has indexed the tail, it starts anew.
+        """
+        if indexed != self._tail_from:
+            self._tail, self._tail_from, self._tail_to = {}, indexed, indexed
+        rows = connection.execute(
+            "SELECT first_index, count, hash_width, leaf_hashes FROM batches "
+            "WHERE log = ? AND first_index >= ? ORDER BY first_index",
+            (self._log_name, self._tail_to),
+        )
+        tail = self._tail
+        for first, count, width, blob in rows:
+            for offset, leaf_hash in enumerate(decode_hashes(width, blob, 0, count)):
+                tail.setdefault(leaf_hash, first + offset)
+            self._tail_to = first + count
+        return tail
 
     # TreeStore
 

@@ -16,7 +16,14 @@ from treatyledger.log.note import Ed25519Verifier, Signer
 from treatyledger.log.store import LogStore
 from treatyledger.log.transparency_log import TransparencyLog
 
-__all__ = ["create_log", "default_key_path", "open_log", "read_key_file", "write_key_file"]
+__all__ = [
+    "create_log",
+    "default_key_path",
+    "open_log",
+    "read_key_file",
+    "write_key_file",
+    "write_secret_file",
+]
 
 _ORIGIN = re.compile(r"[^\s+]+")
 
@@ -30,18 +37,26 @@ def default_key_path(db_url: str, origin: str) -> Path:
     return Path(f"{safe}.key")
 
 
-def write_key_file(path: Path, signer: Signer) -> None:
-    """Write the signer key string to a new file readable by its owner only (mode 0600)."""
+def write_secret_file(path: Path, line: str, *, what: str = "key file") -> None:
+    """Write ``line`` to a new file readable by its owner only (mode 0600), durably.
+
+    ConflictError if the file exists (a secret is never overwritten).
+    """
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError as exc:
-        raise ConflictError(f"key file {path} already exists; not overwriting it") from exc
+        raise ConflictError(f"{what} {path} already exists; not overwriting it") from exc
     except OSError as exc:
-        raise StorageError(f"cannot create key file {path}: {exc.strerror}") from exc
+        raise StorageError(f"cannot create {what} {path}: {exc.strerror}") from exc
     with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(signer.key_string() + "\n")
+        handle.write(line + "\n")
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def write_key_file(path: Path, signer: Signer) -> None:
+    """Write the signer key string to a new file readable by its owner only (mode 0600)."""
+    write_secret_file(path, signer.key_string())
 
 
 def read_key_file(path: Path) -> Signer:

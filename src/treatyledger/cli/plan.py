@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import os
 import secrets
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -50,12 +49,12 @@ from treatyledger.cli._options import DbOption, JsonOption, folder_fetcher, stor
 from treatyledger.cli._output import console, emit_json, err_console
 from treatyledger.compliance import LoggedLog, read_log, verifier_from_export
 from treatyledger.declarations import load_signer, recorded_party, recorded_treaty
-from treatyledger.errors import ConflictError, InputError, StorageError, VerificationError
+from treatyledger.errors import InputError, VerificationError
 from treatyledger.escrow.inventory_csv import load_inventory
 from treatyledger.ledger import Entry, sign_entry
 from treatyledger.log.note import Ed25519Verifier
 from treatyledger.log.transparency_log import TransparencyLog
-from treatyledger.logs import open_log
+from treatyledger.logs import open_log, write_secret_file
 from treatyledger.storage.protocols import Store
 from treatyledger.treaty import TreatySpec, resolve_spec
 
@@ -405,16 +404,7 @@ def _read_seed(path: Path) -> bytes:
 
 
 def _write_seed(path: Path, seed: bytes) -> None:
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError as exc:
-        raise ConflictError(f"seed file {path} already exists; not overwriting it") from exc
-    except OSError as exc:
-        raise StorageError(f"cannot create the seed file {path}: {exc.strerror}") from exc
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(seed.hex() + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+    write_secret_file(path, seed.hex(), what="the seed file")
 
 
 def _node(

@@ -11,15 +11,14 @@ witness verifier key and where the key file is, never the secret.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from treatyledger.declarations import recorded_party, recorded_treaty
-from treatyledger.errors import ConflictError, InputError, NotFoundError, StorageError
+from treatyledger.errors import ConflictError, InputError, NotFoundError
 from treatyledger.log.cosignature import CosignatureSigner
 from treatyledger.log.store import LogStore
-from treatyledger.logs import default_key_path, open_log
+from treatyledger.logs import default_key_path, open_log, write_secret_file
 from treatyledger.treaty import TreatySpec, resolve_spec
 
 __all__ = [
@@ -63,19 +62,6 @@ class NodeIdentity:
             "witness_vkey": self.witness_vkey,
             "treaty": self.treaty,
         }
-
-
-def _write_witness_key(path: Path, signer: CosignatureSigner) -> None:
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError as exc:
-        raise ConflictError(f"key file {path} already exists; not overwriting it") from exc
-    except OSError as exc:
-        raise StorageError(f"cannot create key file {path}: {exc.strerror}") from exc
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(signer.key_string() + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
 
 
 def _witness_record(store: LogStore) -> tuple[str, Path] | None:
@@ -142,7 +128,7 @@ def init_node(
 
 def _create_witness_key(store: LogStore, origin: str, path: Path) -> None:
     signer = CosignatureSigner.generate(witness_name(origin))
-    _write_witness_key(path, signer)
+    write_secret_file(path, signer.key_string())
     record = json.dumps({"vkey": signer.vkey(), "key_path": str(path.resolve())}, sort_keys=True)
     try:
         store.set_meta(WITNESS_KEY, record, create_only=True)

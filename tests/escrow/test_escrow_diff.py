@@ -48,3 +48,49 @@ def moved_kind(inventory: Inventory, facility_id: str) -> str:
     facility = inventory.facility(facility_id)
     assert facility is not None
     return facility.kind
+
+
+def _with_status(inventory: Inventory, uid: str, status: str) -> Inventory:
+    items = tuple(
+        dataclasses.replace(item, status=status) if item.uid == uid else item
+        for item in inventory.items
+    )
+    return dataclasses.replace(inventory, items=items)
+
+
+def _bomber(inventory: Inventory, status: str) -> str:
+    return next(i.uid for i in inventory.items if i.kind == "heavy_bomber" and i.status == status)
+
+
+def test_a_change_to_non_nuclear_is_a_conversion(new_start: TreatySpec) -> None:
+    old = us_inventory_2020_09_01(new_start)
+    uid = _bomber(old, "deployed")
+    changes = diff_inventories(new_start, old, _with_status(old, uid, "non_nuclear"))
+    assert [(c.subject, c.change, c.before, c.after) for c in changes] == [
+        (uid, "conversion", "deployed", "non_nuclear")
+    ]
+    assert changes[0].notification == "conversion"
+
+
+def test_an_ordinary_status_change_stays_a_status_change(new_start: TreatySpec) -> None:
+    old = us_inventory_2020_09_01(new_start)
+    deployed = _bomber(old, "deployed")
+    demoted = diff_inventories(new_start, old, _with_status(old, deployed, "non_deployed"))
+    assert [(c.change, c.notification) for c in demoted] == [("status_change", "status_change")]
+    # from non_nuclear back to another status is no conversion either
+    converted = _with_status(old, deployed, "non_nuclear")
+    back = diff_inventories(new_start, converted, old)
+    assert [(c.change, c.before, c.after) for c in back] == [
+        ("status_change", "non_nuclear", "deployed")
+    ]
+
+
+def test_a_conversion_without_its_own_notification(
+    new_start: TreatySpec, strategic_p5: TreatySpec
+) -> None:
+    """A catalogue without conversions covers them by its status change notification."""
+    assert strategic_p5.notification("conversion") is None
+    old = us_inventory_2020_09_01(new_start)
+    uid = _bomber(old, "deployed")
+    (change,) = diff_inventories(strategic_p5, old, _with_status(old, uid, "non_nuclear"))
+    assert (change.change, change.notification) == ("conversion", "status_change")

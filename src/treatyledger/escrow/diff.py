@@ -8,12 +8,15 @@ covers it (or says that none does).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from treatyledger.escrow.inventory import Inventory
 from treatyledger.treaty.spec import TreatySpec
 
-__all__ = ["Change", "diff_inventories"]
+__all__ = ["CONVERTED", "Change", "diff_inventories"]
+
+CONVERTED: Final = "non_nuclear"
+"""The status of an item converted for non-nuclear armaments: a change to it is a conversion."""
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,10 @@ def diff_inventories(spec: TreatySpec, older: Inventory, newer: Inventory) -> li
     """Every change from ``older`` to ``newer``: facilities first, then items by UID.
 
     ``notification`` names the catalogue type of ``spec`` that covers a change
-    (``new_item``, ``elimination``, ``movement``, ``status_change``), or None
-    when the catalogue has none, with a note saying why.
+    (``new_item``, ``elimination``, ``movement``, ``status_change``,
+    ``conversion``), or None when the catalogue has none, with a note saying
+    why. A change of status to :data:`CONVERTED` is a ``conversion``; under a
+    catalogue without conversions, its ``status_change`` notification covers it.
     """
 
     def notified(type_id: str) -> str | None:
@@ -117,7 +122,10 @@ def diff_inventories(spec: TreatySpec, older: Inventory, newer: Inventory) -> li
             changes.append(
                 Change(uid, "movement", old.facility, new.facility, notified("movement"))
             )
-        if old.status != new.status:
+        if old.status != new.status and new.status == CONVERTED:
+            covering = notified("conversion") or notified("status_change")
+            changes.append(Change(uid, "conversion", old.status, new.status, covering))
+        elif old.status != new.status:
             changes.append(
                 Change(uid, "status_change", old.status, new.status, notified("status_change"))
             )

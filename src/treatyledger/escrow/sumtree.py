@@ -20,6 +20,11 @@ under a 32-byte per-declaration secret
 randomness), item ``i`` in uid order taking the ``i``-th salt, so the party can
 reopen later and two declarations cannot be linked item by item.
 Every byte is in ``docs/escrow.md``.
+
+:func:`commit` reads the items once into NumPy arrays and computes every
+facility's subtree at once (:mod:`treatyledger.escrow.forest`); the
+node-by-node helpers here (:func:`leaf_input`, ``_reduce``, ``_path``,
+``_climb``) serve the openings and their verification.
 """
 
 from __future__ import annotations
@@ -31,7 +36,9 @@ import operator
 import struct
 from collections.abc import Callable, Iterable, Sequence
 from itertools import repeat
-from typing import Final
+from typing import Final, NoReturn
+
+import numpy as np
 
 from treatyledger.errors import InventoryError, NotFoundError, VerificationError
 from treatyledger.escrow.commitment import (
@@ -44,6 +51,7 @@ from treatyledger.escrow.commitment import (
     commitment_to_json,
     parse_commitment,
 )
+from treatyledger.escrow.forest import Grove, Indices, roots
 from treatyledger.escrow.vector import (
     MAX_SALTS,
     MAX_STRING,
@@ -91,13 +99,12 @@ ROOT_TAG: Final = b"treatyledger/escrow/v1/root\x00"
 EMPTY_SUBTREE: Final = hashlib.sha256(b"treatyledger/escrow/v1/empty\x00").digest()
 """The subtree hash of a facility with no leaves (no items and no padding)."""
 
-_U64_LIMIT = 2**64
 _DIGEST = type(hashlib.sha256()).digest
-_HEADER = struct.Struct(">HH")
 _U32 = struct.Struct(">I")
-_FACILITY = operator.attrgetter("facility")
 _UID = operator.attrgetter("uid")
 _COMBO = operator.attrgetter("kind", "type", "status", "facility", "warheads")
+_SHORT_UID = 64
+"""UIDs up to this many bytes (ASCII, without NUL) are ranked by NumPy as fixed-width strings."""
 
 
 # -- tree arithmetic ----------------------------------------------------------
@@ -259,74 +266,6 @@ def _top(nodes: Sequence[FacilityNode], layout: VectorLayout) -> tuple[list[byte
 # -- committing ---------------------------------------------------------------
 
 
-class _Vectors(dict[tuple[int, int], int]):
-    """Vectors by id, and the id of the sum of two ids (a cache: few distinct sums low down).
-
-    Leaf vectors come from a few (kind, status, warheads) combinations, so the
-    nodes of the lowest levels have few distinct vectors: their sums are looked
-    up by ``(left id, right id)`` in C, and only a new pair is added up in
-    Python (:meth:`__missing__`). Id 0 is the zero vector.
-    """
-
-    def __init__(self, width: int) -> None:
-        super().__init__()
-        self.width = width
-        self.ints: list[int] = [0]
-        self.encoded: list[bytes] = [bytes(width)]
-        self.ids: dict[bytes, int] = {self.encoded[0]: 0}
-
-    def add(self, vec: int) -> int:
-        """The id of a packed vector (a new id for a new vector)."""
-        # Keyed by the encoding: the hashes of packed ints collide (2**64 is 8 mod 2**61 - 1).
-        encoded = vec.to_bytes(self.width, "big")
-        vid = self.ids.get(encoded)
-        if vid is None:
-            vid = self.ids[encoded] = len(self.ints)
-            self.ints.append(vec)
-            self.encoded.append(encoded)
-        return vid
-
-    def __missing__(self, pair: tuple[int, int]) -> int:
-        vid = self[pair] = self.add(self.ints[pair[0]] + self.ints[pair[1]])
-        return vid
-
-
-def _fold_ids(
-    hashes: list[bytes], vids: list[int], tag: bytes, vectors: _Vectors
-) -> tuple[bytes, bytes, int]:
-    """:func:`_fold` over vector ids: the root's hash, encoded and packed vector.
-
-    While most sums of a level are already known (the lowest levels), a sum
-    is one dict lookup; once more than a tenth of a level's sums are new, the
-    rest of the tree is folded on packed integers by :func:`_fold`. The nodes,
-    hashes and sums are the same either way.
-    """
-    sha, join, encoded = hashlib.sha256, b"".join, vectors.encoded
-    get_enc = encoded.__getitem__
-    while len(hashes) > 1:
-        known = len(vectors.ints)
-        lefts, rights = vids[0::2], vids[1::2]
-        preimages = zip(
-            repeat(tag), hashes[0::2], map(get_enc, lefts), hashes[1::2], map(get_enc, rights)
-        )
-        up_h = list(map(_DIGEST, map(sha, map(join, preimages))))
-        up_v = list(map(vectors.__getitem__, zip(lefts, rights, strict=False)))
-        if len(hashes) & 1:
-            up_h.append(hashes[-1])
-            up_v.append(vids[-1])
-        hashes, vids = up_h, up_v
-        if 10 * (len(vectors.ints) - known) > len(up_v):  # many new sums: stop caching
-            ints = vectors.ints
-            return _fold(
-                hashes,
-                list(map(get_enc, vids)),
-                list(map(ints.__getitem__, vids)),
-                tag,
-                vectors.width,
-            )
-    return hashes[0], encoded[vids[0]], vectors.ints[vids[0]]
-
-
 class _Combos(dict[tuple[str, str, str, str, int | None], int]):
     """The (kind, type, status, facility, warheads) combinations of the items.
 
@@ -336,15 +275,12 @@ class _Combos(dict[tuple[str, str, str, str, int | None], int]):
     by :meth:`__missing__`; every other item is a dict lookup in C.
     """
 
-    def __init__(
-        self, spec: TreatySpec, layout: VectorLayout, ids: list[str], vectors: _Vectors
-    ) -> None:
+    def __init__(self, spec: TreatySpec, layout: VectorLayout, ids: list[str]) -> None:
         super().__init__()
-        self.spec, self.layout, self.vectors = spec, layout, vectors
+        self.spec, self.layout = spec, layout
         self.rank = {facility: i for i, facility in enumerate(ids)}
-        self.tails: list[bytes] = []  # the encoding after str16(uid) ‖ the encoded vector
-        self.fixed: list[int] = []  # len(encoding) - len(uid)
-        self.vids: list[int] = []
+        # (len(encoding) - len(uid), the encoding after str16(uid) ‖ the encoded vector)
+        self.tails: list[tuple[int, bytes]] = []
         self.facilities: list[int] = []  # the rank of the facility id
 
     def __missing__(self, combo: tuple[str, str, str, str, int | None]) -> int:
@@ -354,76 +290,118 @@ class _Combos(dict[tuple[str, str, str, str, int | None], int]):
         if facility not in self.rank:
             raise InventoryError(item="-", field="facility", problem="not a listed facility")
         encoded = encode_item(item)[3:]  # after str16("-")
-        vid = self.vectors.add(self.layout.packed_item(kind, status, warheads))
+        vector = self.layout.packed_item(kind, status, warheads).to_bytes(self.layout.width, "big")
         index = self[combo] = len(self.tails)
-        self.tails.append(encoded + self.vectors.encoded[vid])
-        self.fixed.append(len(encoded) + 2)
-        self.vids.append(vid)
+        self.tails.append((len(encoded) + 2, encoded + vector))
         self.facilities.append(self.rank[facility])
         return index
 
 
-def _leaf_hashes(
-    inventory: list[Item], secret: bytes, combos: _Combos, explain: Callable[[], None]
-) -> tuple[list[bytes], list[int]]:
-    """Every item's leaf hash and combination, in input order (the hot path).
+def _uids(uids: list[str], explain: Callable[[], NoReturn]) -> tuple[bytes, Indices, Indices]:
+    """The UTF-8 uids concatenated, each one's length in bytes and each one's rank in uid order.
 
-    Computes exactly :func:`leaf_input` with item salt ``i`` for the item of
-    rank ``i`` in uid order (code point order is UTF-8 byte order). Items are
-    read once, in input order; the per-item work runs in ``map`` in C.
-    ``explain`` raises the InventoryError of a refused item.
+    ``explain`` for a uid it refuses: not valid Unicode, too long, declared
+    twice. Code point order is UTF-8 byte order.
     """
+    count, text = len(uids), "".join(uids)
+    ascii_only = text.isascii()  # then one byte per character
+    if ascii_only:
+        encoded, lengths = text.encode("ascii"), np.fromiter(map(len, uids), np.intp, count)
+    else:
+        try:
+            parts = list(map(str.encode, uids))
+        except UnicodeEncodeError:
+            explain()
+        encoded, lengths = b"".join(parts), np.fromiter(map(len, parts), np.intp, count)
+    longest = int(lengths.max(initial=1))
+    if longest > MAX_STRING:
+        explain()
+    if ascii_only and "\x00" not in text and longest <= _SHORT_UID:
+        # As NUL-padded fixed-width byte strings (exact, as no uid holds a NUL), compared
+        # as big-endian 64-bit words, the most significant last for lexsort.
+        size = -(-longest // 8) * 8
+        words = np.array(uids, dtype=f"S{size}").view(">u8").reshape(count, size // 8)
+        order = np.lexsort(words.T[::-1])
+        ordered = words[order]
+        twice = bool(np.any(np.all(ordered[1:] == ordered[:-1], axis=1)))
+    else:
+        order = np.fromiter(sorted(range(count), key=uids.__getitem__), np.intp, count)
+        twice = len(set(uids)) != count
+    if twice:
+        explain()
+    ranks = np.empty(count, np.intp)
+    ranks[order] = np.arange(count)
+    return encoded, lengths, ranks
+
+
+def _grove(
+    inventory: list[Item],
+    secret: bytes,
+    pad_to: PadTo,
+    combos: _Combos,
+    explain: Callable[[], NoReturn],
+) -> Grove:
+    """The leaves of every facility's subtree, as arrays (the hot path).
+
+    Item salt ``i`` goes to the item of rank ``i`` in uid order; padding
+    salts go facility after facility, in id order. Items are read once each,
+    in input order (the order they lie in memory), by ``map`` in C; the rest
+    works on NumPy arrays. ``explain`` raises the InventoryError of a refused
+    item.
+    """
+    count = len(inventory)
     try:
-        which = list(map(combos.__getitem__, map(_COMBO, inventory)))
+        which = np.fromiter(map(combos.__getitem__, map(_COMBO, inventory)), np.intp, count)
     except InventoryError:
         explain()
-        raise
-    uids = list(map(_UID, inventory))
-    try:
-        encoded = list(map(str.encode, uids))
-    except UnicodeEncodeError:
-        explain()
-        raise
-    if encoded and max(map(len, encoded)) > MAX_STRING:
-        explain()
-    ranks = dict(zip(sorted(uids), range(len(uids)), strict=True))  # code points sort as UTF-8
-    if len(ranks) != len(uids):
-        explain()  # a uid declared twice
-    rank = list(map(ranks.__getitem__, uids))
-    del ranks
-    stream, size = salt_stream(secret, "item", 0, len(rank)), SALT_SIZE
-    starts = list(map(operator.mul, rank, repeat(size)))
-    del rank
-    salts = map(stream.__getitem__, map(slice, starts, map(operator.add, starts, repeat(size))))
-    lengths = list(map(len, encoded))
-    fixed = map(combos.fixed.__getitem__, which)
-    heads = map(_HEADER.pack, map(operator.add, lengths, fixed), lengths)
-    parts = zip(repeat(LEAF_TAG), salts, heads, encoded, map(combos.tails.__getitem__, which))
-    return list(map(_DIGEST, map(hashlib.sha256, map(b"".join, parts)))), which
-
-
-def _subtree(
-    hashes: list[bytes], vids: list[int], padding: list[bytes], vectors: _Vectors
-) -> tuple[bytes, bytes, int, int]:
-    """One facility's subtree from its items' leaf hashes and vector ids and its padding salts.
-
-    Returns the subtree hash, its encoded and packed vector and its leaf count.
-    """
-    pad_tail = vectors.encoded[0]
-    pads = map(b"".join, zip(repeat(LEAF_TAG), padding, repeat(b"\x00\x00"), repeat(pad_tail)))
-    leaves = hashes + list(map(_DIGEST, map(hashlib.sha256, pads)))
-    if not leaves:
-        return EMPTY_SUBTREE, pad_tail, 0, 0
-    position = dict(zip(hashes, vids, strict=True))
-    position.update(zip(leaves[len(hashes) :], repeat(0)))
-    leaves.sort()
-    digest, encoded, vec = _fold_ids(
-        leaves, list(map(position.__getitem__, leaves)), NODE_TAG, vectors
+    encoded, lengths, ranks = _uids(list(map(_UID, inventory)), explain)
+    salts = np.frombuffer(salt_stream(secret, "item", 0, count), np.uint8)
+    trees = np.array(combos.facilities, np.intp)[which]
+    per_facility = np.bincount(trees, minlength=len(combos.rank))
+    sizes = np.array([padded_count(k, pad_to) for k in per_facility.tolist()], np.intp)
+    padding = int(sizes.sum()) - count
+    if padding > MAX_SALTS:
+        raise InventoryError(
+            item="(declaration)", field="pad_to", problem="more than 2**37 padding leaves"
+        )
+    pad_salts = np.frombuffer(salt_stream(secret, "padding", 0, padding), np.uint8)
+    return Grove(
+        leaf_tag=LEAF_TAG,
+        node_tag=NODE_TAG,
+        width=combos.layout.width,
+        tails=tuple(combos.tails),
+        sizes=sizes,
+        trees=trees,
+        salts=salts.reshape(count, SALT_SIZE),
+        ranks=ranks,
+        uids=encoded,
+        lengths=lengths,
+        combos=which,
+        padding=pad_salts.reshape(padding, SALT_SIZE),
     )
-    return digest, encoded, vec, len(leaves)
 
 
-def _explain(spec: TreatySpec, layout: VectorLayout, inventory: list[Item], ids: list[str]) -> None:
+def _facility_nodes(
+    secret: bytes, ids: list[str], layout: VectorLayout, grove: Grove
+) -> list[FacilityNode]:
+    """Each facility's node, from its subtree's root (:func:`roots`) and its salt."""
+    subtrees = iter(roots(grove))
+    facility_salts = split_salts(salt_stream(secret, "facility", 0, len(ids)))
+    zero = (0,) * len(layout)
+    nodes = []
+    for facility, salt, size in zip(ids, facility_salts, grove.sizes.tolist(), strict=True):
+        if size == 0:
+            nodes.append(FacilityNode(facility, salt, 0, EMPTY_SUBTREE, zero))
+            continue
+        subtree = next(subtrees).tobytes()
+        vector = layout.unpack(int.from_bytes(subtree[HASH_SIZE:], "big"))
+        nodes.append(FacilityNode(facility, salt, size, subtree[:HASH_SIZE], vector))
+    return nodes
+
+
+def _explain(
+    spec: TreatySpec, layout: VectorLayout, inventory: list[Item], ids: list[str]
+) -> NoReturn:
     """Raise the InventoryError of the first refused item, in input order (the slow path)."""
     check_items(spec, inventory)
     listed = set(ids)
@@ -436,6 +414,7 @@ def _explain(spec: TreatySpec, layout: VectorLayout, inventory: list[Item], ids:
                 field="facility",
                 problem=f"{item.facility!r} is not a listed facility",
             )
+    raise AssertionError("the fast path refused an inventory that every check accepts")
 
 
 def _facility_ids(facilities: Iterable[str]) -> list[str]:
@@ -488,36 +467,13 @@ def commit(
     layout = VectorLayout.from_spec(spec)
     context = Context(spec.id, party, as_of)
     ids = _facility_ids(facilities)
-    vectors = _Vectors(layout.width)
-    combos = _Combos(spec, layout, ids, vectors)
-    hashes, which = _leaf_hashes(
-        inventory, secret, combos, lambda: _explain(spec, layout, inventory, ids)
+    combos = _Combos(spec, layout, ids)
+    grove = _grove(
+        inventory, secret, pad_to, combos, lambda: _explain(spec, layout, inventory, ids)
     )
-    # Group the leaf hashes and vector ids by facility (one pass in input order).
-    groups: list[list[bytes]] = [[] for _ in ids]
-    group_vids: list[list[int]] = [[] for _ in ids]
-    add_hash = [groups[f].append for f in combos.facilities]
-    add_vid = [group_vids[f].append for f in combos.facilities]
-    for digest, combo, vid in zip(hashes, which, map(combos.vids.__getitem__, which), strict=True):
-        add_hash[combo](digest)
-        add_vid[combo](vid)
-    del hashes, which, add_hash, add_vid
-    pads = [padded_count(len(g), pad_to) - len(g) for g in groups]
-    if sum(pads) > MAX_SALTS:
-        raise InventoryError(
-            item="(declaration)", field="pad_to", problem="more than 2**37 padding leaves"
-        )
-    facility_salts = split_salts(salt_stream(secret, "facility", 0, len(ids)))
-    width, nodes, offset = layout.width, [], 0
-    for facility, salt, group, vids, pad in zip(
-        ids, facility_salts, groups, group_vids, pads, strict=True
-    ):
-        padding = split_salts(salt_stream(secret, "padding", offset, pad))
-        offset += pad
-        subtree, _, vec, count = _subtree(group, vids, padding, vectors)
-        nodes.append(FacilityNode(facility, salt, count, subtree, layout.unpack(vec)))
+    nodes = _facility_nodes(secret, ids, layout, grove)
     top_chunks, top_vecs = _top(nodes, layout)
-    top_chunk, top_vec = _reduce(top_chunks, top_vecs, TOP_TAG, width)
+    top_chunk, top_vec = _reduce(top_chunks, top_vecs, TOP_TAG, layout.width)
     totals = layout.unpack(top_vec)
     for name, total in zip(layout.names, totals, strict=True):
         if total >= NODE_BOUND:  # every node's component is at most the total's

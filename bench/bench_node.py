@@ -48,6 +48,7 @@ from pathlib import Path
 
 import httpx
 
+from treatyledger.cli.serve import default_check_workers
 from treatyledger.ledger import Entry, sign_entry
 from treatyledger.log.note import Signer
 from treatyledger.logs import read_key_file
@@ -91,12 +92,20 @@ class Server:
     pid: int
 
     def cpu_seconds(self) -> float | None:
-        """The CPU time the process has used (user + system), where /proc tells it."""
+        """The CPU time the process and its children (check workers) have used, user +
+        system, where /proc tells it."""
         try:
-            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            total = _cpu_ticks(self.pid)
+            for children in Path(f"/proc/{self.pid}/task").glob("*/children"):
+                total += sum(_cpu_ticks(int(child)) for child in children.read_text().split())
+        except (OSError, ValueError):
             return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
 
 
 @contextlib.contextmanager
@@ -127,10 +136,10 @@ def _server(args: Sequence[str], *, port: int, ready: str, cwd: Path) -> Iterato
             process.wait()
 
 
-def _node(db_url: str, folder: Path) -> contextlib.AbstractContextManager[Server]:
+def _node(db_url: str, folder: Path, workers: int) -> contextlib.AbstractContextManager[Server]:
     port = _free_port()
     args = [sys.executable, "-c", TREATY_CLI, "serve", "--party", "US", "--db", db_url]
-    args += ["--port", str(port), "--sync-interval", "0"]
+    args += ["--port", str(port), "--sync-interval", "0", "--check-workers", str(workers)]
     return _server(args, port=port, ready="/api/v1/node", cwd=folder)
 
 
@@ -229,7 +238,7 @@ class Load:
         if self.server_cpu is None:
             return "server CPU not measured"
         per = self.server_cpu / len(self.latencies)
-        return f"server CPU {per * 1e6:,.0f} us/request (= {1 / per:,.0f}/s on a free core)"
+        return f"node CPU {per * 1e6:,.0f} us/request (server and check workers)"
 
 
 def _post(path: str, body: bytes) -> bytes:
@@ -437,13 +446,17 @@ def report_reads(what: str, ours: float, theirs: float, files: int, count: int) 
 # -- the runs --------------------------------------------------------------------------
 
 
-def bench_in_process(db_url: str, signer: Signer, count: int, concurrency: int) -> None:
+def bench_in_process(
+    db_url: str, signer: Signer, count: int, concurrency: int, workers: int
+) -> None:
     """The node without HTTP: ``count`` new entries through ``Node.accept``, ``concurrency``
     at a time, in this process; the same checks and group commit as over HTTP."""
-    node = Node(NodeConfig(party="US", db_url=db_url, sync_interval=0))
+    node = Node(NodeConfig(party="US", db_url=db_url, sync_interval=0, check_workers=workers))
+    me = Server(url="", pid=os.getpid())
     try:
         first = node.reader.tree_size()
-        notes = _notes(signer, first, count)
+        warm, *notes = _notes(signer, first, count + 1)
+        node.submit(warm)  # the workers are up
 
         async def run() -> None:
             work = iter(notes)
@@ -455,18 +468,24 @@ def bench_in_process(db_url: str, signer: Signer, count: int, concurrency: int) 
 
             await asyncio.gather(*(client() for _ in range(concurrency)))
 
-        cpu, start = time.process_time(), time.perf_counter()
+        cpu, start = me.cpu_seconds(), time.perf_counter()
         with asyncio.Runner(loop_factory=_loop_factory()) as runner:
             runner.run(asyncio.wait_for(run(), 600))
-        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
-        if node.reader.tree_size() != first + count:
+        elapsed, after = time.perf_counter() - start, me.cpu_seconds()
+        if node.reader.tree_size() != first + 1 + count:
             raise RuntimeError("the in-process entries were not all integrated")
     finally:
         node.close()
+    cpu_text = (
+        "CPU not measured"
+        if cpu is None or after is None
+        else f"CPU {(after - cpu) / count * 1e6:,.0f} us/entry"
+    )
+    where = f"in {workers} worker processes" if workers else "in the committer thread"
     print(
         f"  the same, in process (no HTTP), {count:,} entries, {concurrency} at a time: "
-        f"{count / elapsed:,.0f}/s; CPU {cpu / count * 1e6:,.0f} us/entry "
-        "(checks and group commit)",
+        f"{count / elapsed:,.0f}/s; {cpu_text} "
+        f"(checks {where}, and group commit)",
         flush=True,
     )
 
@@ -478,13 +497,13 @@ def run_store(store: str, db_url: str, folder: Path, args: argparse.Namespace) -
     _treaty("log", "init", "--origin", ORIGIN, "--key", str(key), "--db", db_url, cwd=folder)
     signer = read_key_file(key)
     count, warm = (500, 200) if args.quick else (6_000, 500)
-    with _node(db_url, folder) as node:
+    with _node(db_url, folder, args.check_workers) as node:
         results = bench_submissions(node, signer, LEVELS, count, warm)
         report_submissions(store, results, count)
-    bench_in_process(db_url, signer, count, max(LEVELS))
+    bench_in_process(db_url, signer, count, max(LEVELS), args.check_workers)
     if store != "SQLite":
         return
-    with _node(db_url, folder) as node:
+    with _node(db_url, folder, args.check_workers) as node:
         export = folder / "export"
         _treaty("log", "export", str(export), "--db", db_url, cwd=folder)
         tiles, bundles = _tile_paths(export)
@@ -514,13 +533,23 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller counts, for a smoke run")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument(
+        "--check-workers",
+        type=int,
+        default=default_check_workers(),
+        help="the node's check worker processes (default: treaty serve's, %(default)s here)",
+    )
     parser.add_argument("--serve-static", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_static is not None:
         serve_static(args.serve_static, args.port)
         return 0
-    print(f"{_versions()}; client and server share the machine; {_load_average()}", flush=True)
+    print(
+        f"{_versions()}; client and server share the machine; {_load_average()}; "
+        f"node with {args.check_workers} check worker processes",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory(prefix="tlbench-") as tmp:
         folder = Path(tmp) / "sqlite"
         folder.mkdir()

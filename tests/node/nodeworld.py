@@ -26,6 +26,8 @@ from treatyledger.node.node import Node, NodeConfig
 from treatyledger.storage import MemoryStore, open_store
 
 ORIGINS = {"US": "example.org/us/log", "RU": "example.org/ru/log"}
+CHECK_WORKERS = [0]
+"""The check worker processes of the nodes tests make (a test module may set it for its tests)."""
 NOW = dt.datetime(2021, 1, 4, 12, 0, tzinfo=dt.UTC)
 
 
@@ -54,6 +56,7 @@ class PartyDb:
             "sync_interval": 0,
             "clock": fixed_clock,
             "witness_key_path": self.folder / f"{self.party}-witness.key",
+            "check_workers": CHECK_WORKERS[0],
         }
         options.update(changes)
         return NodeConfig(**options)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import CancelledError, Future
 
@@ -13,7 +14,7 @@ from treatyledger.log.merkle import leaf_hash
 from treatyledger.log.note import Signer
 from treatyledger.log.transparency_log import TransparencyLog
 from treatyledger.node.errors import MalformedError
-from treatyledger.node.sequencer import Sequenced, Sequencer
+from treatyledger.node.sequencer import Admit, Sequenced, Sequencer
 from treatyledger.storage import MemoryStore
 
 TIMEOUT = 30
@@ -67,6 +68,22 @@ def log(store: GatedStore) -> Iterator[TransparencyLog]:
     store.gate.opened.set()  # never leave a stage waiting
 
 
+OVERLAP = [False]
+"""Whether the sequencers of the running test check a batch while the one before commits."""
+
+
+@pytest.fixture(autouse=True, params=[False, True], ids=["checked-then-committed", "overlapped"])
+def overlap(request: pytest.FixtureRequest) -> Iterator[bool]:
+    """Every test runs with both orders of the two stages (see the sequencer's docstring)."""
+    OVERLAP[0] = bool(request.param)
+    yield OVERLAP[0]
+    OVERLAP[0] = False
+
+
+def new_sequencer(log: TransparencyLog, store: GatedStore, admit: Admit | None = None) -> Sequencer:
+    return Sequencer(log, store, admit=admit, overlap=OVERLAP[0])
+
+
 def refuse_bad(entries: Sequence[bytes]) -> list[Exception | None]:
     return [MalformedError(f"{e!r} is bad") if e.startswith(b"bad") else None for e in entries]
 
@@ -78,7 +95,7 @@ def results(futures: Sequence[Future[Sequenced]]) -> list[Sequenced]:
 def test_entries_queued_during_a_commit_share_the_next_one(
     log: TransparencyLog, store: GatedStore
 ) -> None:
-    sequencer = Sequencer(log, store)
+    sequencer = new_sequencer(log, store)
     first = sequencer.submit(b"first")
     assert store.gate.held.wait(TIMEOUT)  # the first commit is under way
     rest = [sequencer.submit(f"entry {n}".encode()) for n in range(20)]
@@ -93,7 +110,7 @@ def test_a_refused_entry_fails_alone_and_is_not_stored(
     log: TransparencyLog, store: GatedStore
 ) -> None:
     store.gate.opened.set()
-    sequencer = Sequencer(log, store, admit=refuse_bad)
+    sequencer = new_sequencer(log, store, admit=refuse_bad)
     futures = [sequencer.submit(e) for e in (b"good 1", b"bad 1", b"good 2", b"bad 2")]
     assert results([futures[0], futures[2]]) == [
         Sequenced(0, leaf_hash(b"good 1"), True),
@@ -108,7 +125,7 @@ def test_a_refused_entry_fails_alone_and_is_not_stored(
 def test_a_note_twice_in_a_batch_or_again_later_is_stored_once(
     log: TransparencyLog, store: GatedStore
 ) -> None:
-    sequencer = Sequencer(log, store)
+    sequencer = new_sequencer(log, store)
     held = sequencer.submit(b"held")
     assert store.gate.held.wait(TIMEOUT)
     twice = [sequencer.submit(b"twice"), sequencer.submit(b"other"), sequencer.submit(b"twice")]
@@ -127,7 +144,7 @@ def test_a_note_twice_in_a_batch_or_again_later_is_stored_once(
 def test_a_failed_commit_fails_its_batch_and_the_next_batch_goes_on(
     log: TransparencyLog, store: GatedStore
 ) -> None:
-    sequencer = Sequencer(log, store)
+    sequencer = new_sequencer(log, store)
     held = sequencer.submit(b"held")
     assert store.gate.held.wait(TIMEOUT)
     doomed = [sequencer.submit(f"doomed {n}".encode()) for n in range(3)]
@@ -150,7 +167,7 @@ def test_a_check_that_raises_fails_its_batch_only(log: TransparencyLog, store: G
             raise RuntimeError("the registry could not be read")
         return [None] * len(entries)
 
-    sequencer = Sequencer(log, store, admit=flaky)
+    sequencer = new_sequencer(log, store, admit=flaky)
     with pytest.raises(RuntimeError, match="registry"):
         sequencer.append(b"first")
     assert sequencer.append(b"second").index == 0
@@ -167,7 +184,7 @@ def test_a_submission_cancelled_while_queued_is_not_stored(
         gate()
         return [None] * len(entries)
 
-    sequencer = Sequencer(log, store, admit=slow)
+    sequencer = new_sequencer(log, store, admit=slow)
     first = sequencer.submit(b"first")
     assert gate.held.wait(TIMEOUT)  # the first batch is being checked
     given_up = sequencer.submit(b"given up")
@@ -184,7 +201,7 @@ def test_many_threads_get_distinct_gap_free_indexes(
     log: TransparencyLog, store: GatedStore
 ) -> None:
     store.gate.opened.set()
-    sequencer = Sequencer(log, store, admit=refuse_bad)
+    sequencer = new_sequencer(log, store, admit=refuse_bad)
     found: dict[bytes, int] = {}
     errors: list[BaseException] = []
 
@@ -206,3 +223,32 @@ def test_many_threads_get_distinct_gap_free_indexes(
     stored = store.read_entries(0, 200)
     assert all(stored[index] == entry for entry, index in found.items())
     assert log.size() == 200
+
+
+def test_a_batch_is_checked_while_the_one_before_commits(
+    log: TransparencyLog, store: GatedStore, overlap: bool
+) -> None:
+    checked: list[list[bytes]] = []
+
+    def admit(entries: Sequence[bytes]) -> list[Exception | None]:
+        checked.append(list(entries))
+        return refuse_bad(entries)
+
+    sequencer = new_sequencer(log, store, admit)
+    first = sequencer.submit(b"first")
+    assert store.gate.held.wait(TIMEOUT)  # the first batch is checked; its commit is held
+    later = [sequencer.submit(e) for e in (b"second", b"bad", b"third")]
+    if overlap:  # the next batch is checked while the commit waits
+        deadline = time.monotonic() + TIMEOUT
+        while len(checked) < 2 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert checked == [[b"first"], [b"second", b"bad", b"third"]]
+    else:
+        time.sleep(0.05)
+        assert checked == [[b"first"]]
+    store.gate.opened.set()
+    assert first.result(TIMEOUT).index == 0
+    assert [later[0].result(TIMEOUT).index, later[2].result(TIMEOUT).index] == [1, 2]
+    with pytest.raises(MalformedError):
+        later[1].result(TIMEOUT)
+    sequencer.close()

@@ -6,9 +6,10 @@ import datetime as dt
 import json
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import httpx
+import nodeworld
 import pytest
 from nodeworld import LiveServer, PartyDb, new_item, signed_item
 
@@ -23,6 +24,14 @@ from treatyledger.node.parties import Party
 from treatyledger.treaty import TreatySpec
 
 TEXT = {"Content-Type": "text/plain; charset=utf-8"}
+
+
+@pytest.fixture(autouse=True, params=[0, 2], ids=["checked-in-process", "checked-by-workers"])
+def check_workers(request: pytest.FixtureRequest) -> Iterator[int]:
+    """Every test runs on nodes that check in the committer thread and in worker processes."""
+    nodeworld.CHECK_WORKERS[0] = int(request.param)
+    yield nodeworld.CHECK_WORKERS[0]
+    nodeworld.CHECK_WORKERS[0] = 0
 
 
 def post(server: LiveServer, body: bytes, headers: dict[str, str] = TEXT) -> httpx.Response:

@@ -24,12 +24,12 @@ from treatyledger import __version__
 from treatyledger.declarations import recorded_treaty
 from treatyledger.errors import InputError, TreatyLedgerError, VerificationError
 from treatyledger.logs import open_log
+from treatyledger.node.checks import CheckContext, Checker, CheckWorkers, WorkerLostError
 from treatyledger.node.evidence import Evidence
 from treatyledger.node.identity import NodeIdentity, init_node, read_witness_signer
 from treatyledger.node.mirror import mirror_log
 from treatyledger.node.parties import OWN_LOG, Party, PartyRegistry, mirror_log_name
 from treatyledger.node.sequencer import Sequenced, Sequencer
-from treatyledger.node.submission import LogResolver, check_submission
 from treatyledger.node.sync import Outcome, PeerClient, push_checkpoint
 from treatyledger.node.witness import Witness, read_state, record_evidence
 from treatyledger.storage import open_store
@@ -58,6 +58,9 @@ class NodeConfig:
     ``db_url``) and ``http`` (the client that reaches other nodes) may be
     injected; ``witness_key_path`` says where a new witness key goes.
     ``reports_dir`` is the folder whose ``treaty exercise`` runs the dashboard lists.
+    ``check_workers`` is the number of processes that check submissions
+    (:mod:`~.checks`; 0: the committer thread checks them); workers open
+    ``db_url`` themselves, so they need no injected ``open_store``.
     """
 
     party: str
@@ -69,6 +72,7 @@ class NodeConfig:
     http: httpx.Client | None = None
     http_timeout: float = 10.0
     reports_dir: Path | None = None
+    check_workers: int = 0
 
 
 class Node:
@@ -80,7 +84,8 @@ class Node:
         self._opener = config.open_store or (lambda name: open_store(url, log=name))
         self.store = self._opener(OWN_LOG)
         self._opened: list[Store] = [self.store]
-        self._mirrors: dict[str, Store] = {}
+        self._logs: dict[str, Store] = {}  # by store log name: the mirrors
+        self._workers: CheckWorkers | None = None
         self._lock = threading.Lock()
         self._sync_lock = threading.Lock()
         self._http = config.http
@@ -94,8 +99,17 @@ class Node:
             writer = self._open(OWN_LOG)
             self.log = open_log(writer, writable=True)
             self.log.integrate()  # a checkpoint for anything appended while the node was down
-            self.spec = resolve_spec(recorded_treaty(self.store, None))
+            self.treaty = recorded_treaty(self.store, None)
+            self.spec = resolve_spec(self.treaty)
             self.reader = self._open(OWN_LOG)
+            self._checker = Checker(self._log_store)
+            if config.check_workers > 0:
+                if config.open_store is not None:
+                    raise InputError(
+                        "check workers open the database by its URL; "
+                        "a node with an injected store opener checks in its own process"
+                    )
+                self._workers = CheckWorkers(url, config.check_workers)
             self.registry = PartyRegistry(self.store, own_origin=self.log.origin)
             self.witness = Witness(
                 meta=self.store,
@@ -103,7 +117,9 @@ class Node:
                 party_for=self.registry.by_origin,
                 clock=self.timestamp,
             )
-            self.sequencer = Sequencer(self.log, writer, admit=self._admit)
+            self.sequencer = Sequencer(
+                self.log, writer, admit=self._admit, overlap=self._workers is not None
+            )
         except BaseException:
             self.close()
             raise
@@ -112,6 +128,11 @@ class Node:
         store = self._opener(name)
         self._opened.append(store)
         return store
+
+    @property
+    def check_workers(self) -> CheckWorkers | None:
+        """The processes that check submissions, if the node has any."""
+        return self._workers
 
     @property
     def party(self) -> str:
@@ -124,10 +145,16 @@ class Node:
 
     def mirror_store(self, name: str) -> Store:
         """The store of the mirror of party ``name``'s log (opened once, kept open)."""
+        return self._log_store(mirror_log_name(name))
+
+    def _log_store(self, log_name: str) -> Store:
+        """The store of a log of this node's database by its store name (kept open)."""
+        if log_name == OWN_LOG:
+            return self.reader
         with self._lock:
-            store = self._mirrors.get(name)
+            store = self._logs.get(log_name)
             if store is None:
-                store = self._mirrors[name] = self._open(mirror_log_name(name))
+                store = self._logs[log_name] = self._open(log_name)
             return store
 
     def info(self) -> dict[str, Any]:
@@ -150,32 +177,30 @@ class Node:
         """Check a signed note (see :mod:`~.submission`) and append it durably."""
         return self.accept(body).result()
 
-    def _admit(self, bodies: Sequence[bytes]) -> list[Exception | None]:
-        """The refusal of each note of a batch, or None: the registry is read once per batch."""
+    def _admit(self, bodies: Sequence[bytes]) -> Sequence[Exception | None]:
+        """The refusal of each note of a batch, or None (:mod:`~.checks`).
+
+        The registry is read once per batch; the workers check it where the
+        node has them, else (or when a worker is lost) this thread does.
+        """
         parties = self.registry.all()
-        logs = {self.log.origin: (self.reader, self.log.verifier)}
-        for party in parties:
-            logs[party.origin] = (self.mirror_store(party.name), party.verifier())
-        others = [(p.name, p.verifier()) for p in parties]
-        resolve = LogResolver(logs)
-        now = self.config.clock()
-        refusals: list[Exception | None] = []
-        for body in bodies:
+        context = CheckContext(
+            party=self.party,
+            treaty=self.treaty,
+            log_vkey=self.log.verifier.vkey(),
+            others=tuple((p.name, p.vkey) for p in parties),
+            logs=(
+                (self.log.origin, OWN_LOG, self.log.verifier.vkey()),
+                *((p.origin, mirror_log_name(p.name), p.vkey) for p in parties),
+            ),
+            now=self.config.clock(),
+        )
+        if self._workers is not None:
             try:
-                check_submission(
-                    body,
-                    party=self.party,
-                    verifier=self.log.verifier,
-                    others=others,
-                    spec=self.spec,
-                    resolve=resolve,
-                    now=now,
-                )
-            except TreatyLedgerError as exc:
-                refusals.append(exc)
-            else:
-                refusals.append(None)
-        return refusals
+                return self._workers.check(bodies, context)
+            except WorkerLostError as exc:
+                log.warning("a check worker was lost (%s); checking the batch here", exc)
+        return self._checker.check(bodies, context)
 
     # -- witness --------------------------------------------------------------------------
 
@@ -248,7 +273,11 @@ class Node:
     # -- lifetime -------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Close every store and the HTTP client this node opened."""
+        """Stop the check workers; close every store and the HTTP client this node opened."""
+        if self._workers is not None:
+            if hasattr(self, "sequencer"):  # (not when __init__ failed before it)
+                self.sequencer.close()
+            self._workers.close()
         for store in self._opened:
             store.close()
         if self._own_http and self._http is not None:

@@ -13,17 +13,27 @@ the commit returned.
 
 The checks run in the committer, not in each request's thread: on CPython,
 handing work between threads costs about as much CPU as the checks, and a
-batch crosses once where entries would cross one by one. (A separate thread
-checking the next batch while this one is committed did not pay either: with
-the CPU busy, there is no idle time for it to fill, and it adds hand-offs.)
+batch crosses once where entries would cross one by one.
+
+Where the checks run in other processes (``overlap``;
+:mod:`~treatyledger.node.checks`), a batch is checked while the one before
+it is committed: the thread that takes batches waits on the workers' checks
+and hands each checked batch to a commit thread, one batch at a time and in
+order, then takes the next. (Checked in this process, that overlap does not
+pay: both halves hold the interpreter lock, and it adds hand-offs.) A batch is
+checked against the log as committed when its check starts, after all its
+notes arrived; a reference names an index and a leaf hash its sender read in
+a receipt or in the log, so it is to an entry committed before its note
+arrived, and resolves.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from treatyledger.log.merkle import leaf_hash
 from treatyledger.log.store import EntryStore
@@ -44,11 +54,17 @@ class Sequenced:
     created: bool
 
 
+_Item = tuple[bytes, Future[Sequenced]]
+_Refusals = Sequence[Exception | None]
+
+
 class Sequencer:
     """Appends entries to ``log`` in batches, each checked by ``admit`` first.
 
     ``store`` is the log's store (one lookup per batch). ``max_batch`` bounds
-    the entries checked, and appended, together.
+    the entries checked, and appended, together. ``overlap`` checks a batch
+    while the one before it is committed (for an ``admit`` that works in
+    other processes).
     """
 
     def __init__(
@@ -58,14 +74,19 @@ class Sequencer:
         *,
         admit: Admit | None = None,
         max_batch: int = 1024,
+        overlap: bool = False,
     ) -> None:
         self._log = log
         self._store = store
         self._admit = admit
         self._max_batch = max_batch
         self._lock = threading.Lock()
-        self._queue: list[tuple[bytes, Future[Sequenced]]] = []
+        self._ready = threading.Condition(self._lock)  # an entry queued, or a commit done
+        self._queue: list[_Item] = []
         self._committing = False
+        self._commits: ThreadPoolExecutor | None = None
+        if overlap and admit is not None:
+            self._commits = ThreadPoolExecutor(1, thread_name_prefix="treatyledger-commit")
 
     def submit(self, entry: bytes) -> Future[Sequenced]:
         """Queue ``entry``; the future tells where it is once it is durable (or already held).
@@ -79,8 +100,10 @@ class Sequencer:
             self._queue.append((entry, future))
             start = not self._committing
             self._committing = True
+            self._ready.notify()
         if start:
-            committer = threading.Thread(target=self._run, name="treatyledger-commit", daemon=True)
+            target = self._run if self._commits is None else self._run_overlapped
+            committer = threading.Thread(target=target, name="treatyledger-batch", daemon=True)
             try:
                 committer.start()
             except BaseException as exc:  # no thread (the interpreter is exiting): fail, not hang
@@ -92,28 +115,90 @@ class Sequencer:
         """Sequence ``entry`` durably (or find it in the log) and return where it is."""
         return self.submit(entry).result()
 
+    def close(self) -> None:
+        """Stop the commit thread of ``overlap`` (after the batches it was given)."""
+        if self._commits is not None:
+            self._commits.shutdown(wait=True)
+
+    def _take(self) -> list[_Item]:
+        """The next batch (its cancelled entries dropped); the caller holds the lock."""
+        taken = self._queue[: self._max_batch]
+        del self._queue[: self._max_batch]
+        return [(entry, f) for entry, f in taken if f.set_running_or_notify_cancel()]
+
     def _run(self) -> None:
+        """Check, then commit, batch after batch, until the queue is empty."""
         while True:
             with self._lock:
-                taken = self._queue[: self._max_batch]
-                del self._queue[: self._max_batch]
-                if not taken:
+                if not self._queue:
                     self._committing = False
                     return
-            batch = [(entry, f) for entry, f in taken if f.set_running_or_notify_cancel()]
-            try:
-                self._settle(batch)
-            except BaseException as exc:  # every waiter learns why its entry was not stored
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                if not isinstance(exc, Exception):  # the thread is going away: release the rest
-                    self._fail_queued(exc)
-                    raise
+                batch = self._take()
+            self._guarded(batch, self._settle, batch, None)
 
-    def _settle(self, batch: list[tuple[bytes, Future[Sequenced]]]) -> None:
+    def _run_overlapped(self) -> None:
+        """Check batch after batch; the commit thread commits each while the next is checked."""
+        assert self._commits is not None
+        assert self._admit is not None
+        committing: Future[None] | None = None
+        try:
+            while True:
+                with self._ready:
+                    while not self._queue and committing is not None and not committing.done():
+                        self._ready.wait()
+                    if not self._queue and (committing is None or committing.done()):
+                        self._committing = False
+                        return
+                    batch = self._take()
+                refusals: _Refusals = []
+                if batch:
+                    try:
+                        refusals = self._admit([entry for entry, _ in batch])
+                    except Exception as exc:  # the batch fails; the next goes on
+                        self._fail(batch, exc)
+                        batch = []
+                if committing is not None:
+                    committing.result()  # commits go one at a time, in order
+                    committing = None
+                if batch:
+                    committing = self._commits.submit(
+                        self._guarded, batch, self._settle, batch, refusals
+                    )
+                    committing.add_done_callback(self._wake)
+        except BaseException as exc:  # the thread is going away: release the rest
+            self._fail_queued(exc)
+            raise
+
+    def _wake(self, _: Future[None]) -> None:
+        with self._ready:
+            self._ready.notify()
+
+    def _guarded(
+        self,
+        batch: list[_Item],
+        settle: Callable[[list[_Item], _Refusals | None], None],
+        *args: Any,
+    ) -> None:
+        """``settle(*args)``; if that fails, every waiter of ``batch`` learns why."""
+        try:
+            settle(*args)
+        except BaseException as exc:
+            self._fail(batch, exc)
+            if not isinstance(exc, Exception):  # the thread is going away: release the rest
+                self._fail_queued(exc)
+                raise
+
+    @staticmethod
+    def _fail(batch: list[_Item], exc: BaseException) -> None:
+        for _, future in batch:
+            if not future.done():
+                future.set_exception(exc)
+
+    def _settle(self, batch: list[_Item], refusals: _Refusals | None) -> None:
+        """Check ``batch`` (unless its ``refusals`` are known), then commit the rest."""
         if batch and self._admit is not None:
-            refusals = self._admit([entry for entry, _ in batch])
+            if refusals is None:
+                refusals = self._admit([entry for entry, _ in batch])
             for (_, future), refusal in zip(batch, refusals, strict=True):
                 if refusal is not None:
                     future.set_exception(refusal)

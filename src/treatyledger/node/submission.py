@@ -26,7 +26,7 @@ import datetime as dt
 import hmac
 from collections.abc import Callable, Iterable, Mapping
 
-from treatyledger.errors import FormatError, TreatyLedgerError, VerificationError
+from treatyledger.errors import FormatError, TreatyLedgerError
 from treatyledger.ledger.envelope import Entry, Ref, parse_entry, parse_entry_text
 from treatyledger.ledger.exchange import ENTRY_TYPE as EXCHANGE_TYPE
 from treatyledger.ledger.exchange import parse_exchange
@@ -117,7 +117,7 @@ def _read(body: bytes, note: Note, verifier: Ed25519Verifier) -> Entry:
             parse_exchange(body, verifier)
     except FormatError as exc:
         raise MalformedError(str(exc)) from None
-    except VerificationError as exc:
+    except TreatyLedgerError as exc:  # VerificationError and the rest: the content is wrong
         raise InvalidEntryError(str(exc)) from None
     return entry
 
@@ -136,7 +136,7 @@ def check_submission(
 
     ``verifier`` is the node's log key, ``others`` the (name, log key) of the
     registered parties. Raises a :class:`~.errors.RefusalError` naming the first
-    check that fails.
+    check that fails (and no other :class:`~treatyledger.errors.TreatyLedgerError`).
     """
     if len(body) > MAX_ENTRY_SIZE:
         raise TooLargeError(

@@ -9,14 +9,14 @@ import time
 from pathlib import Path
 
 import pytest
-from nodeworld import PartyDb, new_item, signed_item
+from nodeworld import NOW, PartyDb, new_item, signed_item
 
 from treatyledger.ledger import Entry, Ref, sign_entry
 from treatyledger.log.note import Signer, sign_note
-from treatyledger.node.checks import CheckWorkers
+from treatyledger.node.checks import CheckContext, CheckWorkers, WorkerLostError
 from treatyledger.node.errors import RefusalError
 from treatyledger.node.node import Node
-from treatyledger.node.parties import Party
+from treatyledger.node.parties import OWN_LOG, Party
 
 TIMEOUT = 30
 
@@ -133,3 +133,30 @@ def test_a_node_with_an_injected_store_opener_has_no_workers(us: PartyDb) -> Non
 
     with pytest.raises(InputError, match="check workers open the database by its URL"):
         us.node(check_workers=1, open_store=lambda name: open_store(us.url, log=name))
+
+
+def test_a_worker_that_hangs_is_replaced(us: PartyDb) -> None:
+    context = CheckContext(
+        party="US",
+        treaty="new-start",
+        log_vkey=us.signer.verifier().vkey(),
+        others=(),
+        logs=((us.origin, OWN_LOG, us.signer.verifier().vkey()),),
+        now=NOW,
+    )
+    workers = CheckWorkers(us.url, 1, answer_timeout=2)
+    try:
+        assert workers.check([signed_item(us, 1), b"junk"], context)[0] is None
+        (stuck,) = workers.pids()
+        assert stuck is not None
+        os.kill(stuck, signal.SIGSTOP)
+        with pytest.raises(WorkerLostError, match="gave no answer in 2 s"):
+            workers.check([signed_item(us, 2)], context)
+        assert gone(stuck)  # killed
+        (fresh,) = workers.pids()
+        assert fresh != stuck
+        answers = workers.check([signed_item(us, 3), b"junk"], context)
+        assert answers[0] is None
+        assert isinstance(answers[1], RefusalError)
+    finally:
+        workers.close()

@@ -43,9 +43,13 @@ from treatyledger.storage import open_store
 from treatyledger.storage.protocols import Store
 from treatyledger.treaty import TreatySpec, resolve_spec
 
-__all__ = ["CheckContext", "CheckWorkers", "Checker", "WorkerLostError"]
+__all__ = ["ANSWER_TIMEOUT", "CheckContext", "CheckWorkers", "Checker", "WorkerLostError"]
 
 log = logging.getLogger("treatyledger.node")
+
+ANSWER_TIMEOUT = 120.0
+"""Seconds a worker may take over its part of a batch before it is taken for lost and replaced
+(a full batch of the largest notes takes a few seconds)."""
 
 Refusals = list[RefusalError | None]
 """For each note of a batch, in order: ``None`` (append it) or why it is refused."""
@@ -169,15 +173,19 @@ class _Worker:
 class CheckWorkers:
     """``count`` worker processes that check batches for a node on ``db_url``.
 
+    A worker that takes more than ``answer_timeout`` seconds over its part of
+    a batch is taken for lost (and replaced).
+
     A batch is cut into ``count`` consecutive parts, one per worker, and the
     answers joined in order. Used by one thread at a time (the committer);
     :meth:`close` may come from another.
     """
 
-    def __init__(self, db_url: str, count: int) -> None:
+    def __init__(self, db_url: str, count: int, *, answer_timeout: float = ANSWER_TIMEOUT) -> None:
         if count < 1:
             raise ValueError("a pool of check workers has at least one worker")
         self._db_url = db_url
+        self._timeout = answer_timeout
         self._context = multiprocessing.get_context("spawn")  # no fork of a threaded server
         self._lock = threading.Lock()  # the workers list
         self._busy = threading.Lock()  # a batch in flight: close() waits for it
@@ -233,6 +241,10 @@ class CheckWorkers:
         refusals: Refusals = []
         for worker in sent:
             try:
+                if not worker.connection.poll(self._timeout):
+                    lost.append(f"{worker.process.name} gave no answer in {self._timeout:g} s")
+                    self._replace(worker)
+                    continue
                 status, answer = worker.connection.recv()
             except (EOFError, OSError) as exc:
                 lost.append(f"{worker.process.name} ended ({exc or 'no answer'})")

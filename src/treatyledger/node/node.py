@@ -60,7 +60,9 @@ class NodeConfig:
     ``reports_dir`` is the folder whose ``treaty exercise`` runs the dashboard lists.
     ``check_workers`` is the number of processes that check submissions
     (:mod:`~.checks`; 0: the committer thread checks them); workers open
-    ``db_url`` themselves, so they need no injected ``open_store``.
+    ``db_url`` themselves, so they need no injected ``open_store``. They are
+    spawned: a script that makes such a node must do so under
+    ``if __name__ == "__main__":``, as for any ``multiprocessing`` spawn.
     """
 
     party: str

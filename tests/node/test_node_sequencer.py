@@ -252,3 +252,19 @@ def test_a_batch_is_checked_while_the_one_before_commits(
     with pytest.raises(MalformedError):
         later[1].result(TIMEOUT)
     sequencer.close()
+
+
+def test_entries_submitted_after_close_are_refused_as_unavailable(
+    log: TransparencyLog, store: GatedStore, overlap: bool
+) -> None:
+    store.gate.opened.set()
+    sequencer = new_sequencer(log, store, refuse_bad)
+    assert sequencer.append(b"before").index == 0
+    sequencer.close()
+    late = sequencer.submit(b"after")
+    if overlap:  # the commit thread is gone: the entry is refused, and nothing is stored
+        with pytest.raises(StorageError, match="closing"):
+            late.result(TIMEOUT)
+        assert store.entry_count() == 1
+    else:  # the committer is started for each run of batches: it goes on
+        assert late.result(TIMEOUT).index == 1

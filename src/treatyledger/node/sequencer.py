@@ -35,6 +35,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from treatyledger.errors import StorageError
 from treatyledger.log.merkle import leaf_hash
 from treatyledger.log.store import EntryStore
 from treatyledger.log.transparency_log import TransparencyLog
@@ -141,6 +142,7 @@ class Sequencer:
         assert self._commits is not None
         assert self._admit is not None
         committing: Future[None] | None = None
+        batch: list[_Item] = []
         try:
             while True:
                 with self._ready:
@@ -161,11 +163,17 @@ class Sequencer:
                     committing.result()  # commits go one at a time, in order
                     committing = None
                 if batch:
-                    committing = self._commits.submit(
-                        self._guarded, batch, self._settle, batch, refusals
-                    )
+                    try:
+                        committing = self._commits.submit(
+                            self._guarded, batch, self._settle, batch, refusals
+                        )
+                    except RuntimeError:  # closed: the batch fails, and so will the rest
+                        self._fail(batch, StorageError("the node is closing; nothing was stored"))
+                        continue
                     committing.add_done_callback(self._wake)
+                    batch = []
         except BaseException as exc:  # the thread is going away: release the rest
+            self._fail(batch, exc)
             self._fail_queued(exc)
             raise
 

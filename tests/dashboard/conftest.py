@@ -17,22 +17,19 @@ import datetime as dt
 import json
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
+from dashboardworld import RUN, Dashboard
 from playwright.sync_api import Browser, sync_playwright
 from typer.testing import CliRunner
 
 from treatyledger.cli.app import app as cli
 from treatyledger.dashboard import DashboardConfig
 from treatyledger.node.app import create_app
-from treatyledger.node.node import Node, NodeConfig
+from treatyledger.node.node import NodeConfig
+from treatyledger.node.server import ThreadedServer
 
 CHROMIUM = Path(os.environ.get("TREATYLEDGER_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -45,41 +42,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-RUN = "late-notification-3"
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    """The served dashboard: its address and the exercise behind it."""
-
-    url: str
-    reports: Path
-    report: dict[str, object]
-    node: Node
-
-
-def serve(app: object) -> tuple[uvicorn.Server, threading.Thread, socket.socket, str]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_config=None, lifespan="on", access_log=False)  # type: ignore[arg-type]
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the dashboard server did not start")
-        time.sleep(0.01)
-    return server, thread, sock, url
-
-
-def stop(server: uvicorn.Server, thread: threading.Thread, sock: socket.socket) -> None:
-    """Stop a server :func:`serve` started."""
-    server.should_exit = True
-    thread.join(timeout=30)
-    sock.close()
 
 
 @pytest.fixture(scope="session")
@@ -108,11 +70,11 @@ def dashboard(played: Path) -> Iterator[Dashboard]:
     )
     # The tamper flag is for tests only: ?tamper=1 alters one hash of an entry's proof.
     app = create_app(config, dashboard=DashboardConfig(reports_dir=played, tamper=True))
-    server, thread, sock, url = serve(app)
+    server = ThreadedServer(app)
     try:
-        yield Dashboard(url=url, reports=played, report=report, node=app.state.node)
+        yield Dashboard(url=server.url, reports=played, report=report, node=app.state.node)
     finally:
-        stop(server, thread, sock)
+        server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -6,9 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from dashboardworld import RUN, Dashboard
 from playwright.sync_api import Browser, Page
-
-from conftest import RUN, Dashboard
 
 PAGES = [
     ("record", "/"),

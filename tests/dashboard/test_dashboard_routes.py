@@ -8,13 +8,14 @@ import re
 
 import httpx
 import pytest
+from dashboardworld import RUN, Dashboard
 from fastapi import FastAPI
 
-from conftest import RUN, Dashboard, serve, stop
 from treatyledger.dashboard import PAGE_SIZE, router
 from treatyledger.log.checkpoint import open_checkpoint
 from treatyledger.log.merkle import leaf_hash, verify_inclusion
 from treatyledger.log.note import Ed25519Verifier
+from treatyledger.node.server import ThreadedServer
 
 PAGES = [
     "/",
@@ -95,10 +96,10 @@ def test_the_tamper_flag_needs_a_test_app(dashboard: Dashboard) -> None:
     assert tampered["proof"] != honest["proof"]
     app = FastAPI()
     app.include_router(router(dashboard.node))  # the default: no tampering
-    server, thread, sock, url = serve(app)
+    server = ThreadedServer(app)
     try:
-        assert _data(httpx.get(url + "/explorer/US/3?tamper=1").text) == honest
-        exercises = httpx.get(url + "/exercises").text
+        assert _data(httpx.get(server.url + "/explorer/US/3?tamper=1").text) == honest
+        exercises = httpx.get(server.url + "/exercises").text
         assert "No reports folder is configured" in exercises
     finally:
-        stop(server, thread, sock)
+        server.stop()

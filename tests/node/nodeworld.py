@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import socket
-import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp
 
 from treatyledger.ledger import Entry, sign_entry
 from treatyledger.log.export import export_files
@@ -23,6 +18,7 @@ from treatyledger.log.note import Signer, encode_base64
 from treatyledger.log.transparency_log import TransparencyLog
 from treatyledger.logs import create_log, read_key_file
 from treatyledger.node.node import Node, NodeConfig
+from treatyledger.node.server import ThreadedServer
 from treatyledger.storage import MemoryStore, open_store
 
 ORIGINS = {"US": "example.org/us/log", "RU": "example.org/ru/log"}
@@ -75,30 +71,8 @@ def make_party_db(url: str, folder: Path, party: str) -> PartyDb:
     return PartyDb(party=party, url=url, folder=folder, signer=read_key_file(key))
 
 
-class LiveServer:
-    """An ASGI app under uvicorn on a free loopback port, in a thread of this process."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.socket.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, log_config=None, lifespan="on", access_log=False)
-        )
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True
-        )
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
-        self.socket.close()
+LiveServer = ThreadedServer
+"""An ASGI app under uvicorn on a free loopback port, in a thread of this process."""
 
 
 def new_item(uid: str, *, sender: str = "US", time: str = "2020-10-02T09:00:00Z") -> Entry:

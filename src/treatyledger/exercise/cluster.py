@@ -15,15 +15,10 @@ mirrors). A witnessing round is every node's sync round.
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import httpx
-import uvicorn
 
 from treatyledger.compliance.reading import WITNESS_EVIDENCE
 from treatyledger.declarations import record_treaty
@@ -37,6 +32,7 @@ from treatyledger.logs import create_log
 from treatyledger.node.app import create_app
 from treatyledger.node.node import Node, NodeConfig
 from treatyledger.node.parties import Party
+from treatyledger.node.server import ThreadedServer
 from treatyledger.storage import MemoryStore, open_store
 from treatyledger.storage.url import redact_url
 
@@ -108,32 +104,6 @@ def _as_url(conninfo: str) -> str:
     return f"postgresql://{netloc}/{dbname}" + (f"?{query}" if query else "")
 
 
-class _Server:
-    """A node's app under uvicorn on a free loopback port, in a thread."""
-
-    def __init__(self, app: Any) -> None:
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.socket.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, log_config=None, lifespan="on", access_log=False)
-        )
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True
-        )
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise StorageError("a node of the exercise did not start")
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
-        self.socket.close()
-
-
 class NodeCluster:
     """Every party's node, started, registered with one another, and reachable over HTTP."""
 
@@ -149,7 +119,7 @@ class NodeCluster:
         self.signers = dict(signers)
         self._party_of = {signer.name: party for party, signer in signers.items()}
         self.nodes: dict[str, Node] = {}
-        self.servers: dict[str, _Server] = {}
+        self.servers: dict[str, ThreadedServer] = {}
         self.http = httpx.Client(timeout=30.0)
         keys.mkdir(parents=True, exist_ok=True)
         try:
@@ -168,7 +138,7 @@ class NodeCluster:
                 )
                 node = Node(config)
                 self.nodes[party] = node
-                self.servers[party] = _Server(create_app(config, node=node))
+                self.servers[party] = ThreadedServer(create_app(config, node=node))
             for party, node in self.nodes.items():
                 for other, peer in self.nodes.items():
                     if other != party:

@@ -173,12 +173,11 @@ class _Worker:
 class CheckWorkers:
     """``count`` worker processes that check batches for a node on ``db_url``.
 
-    A worker that takes more than ``answer_timeout`` seconds over its part of
-    a batch is taken for lost (and replaced).
-
     A batch is cut into ``count`` consecutive parts, one per worker, and the
-    answers joined in order. Used by one thread at a time (the committer);
-    :meth:`close` may come from another.
+    answers joined in order. A worker that takes more than ``answer_timeout``
+    seconds over its part is taken for lost (and replaced). Used by one
+    thread at a time (the one that takes batches); :meth:`close` may come
+    from another.
     """
 
     def __init__(self, db_url: str, count: int, *, answer_timeout: float = ANSWER_TIMEOUT) -> None:

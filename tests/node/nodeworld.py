@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,28 @@ def make_party_db(url: str, folder: Path, party: str) -> PartyDb:
 
 LiveServer = ThreadedServer
 """An ASGI app under uvicorn on a free loopback port, in a thread of this process."""
+
+
+def child_processes(pid: int) -> list[int]:
+    """The processes ``pid`` started (a node's check workers), from /proc."""
+    found: list[int] = []
+    for listing in Path(f"/proc/{pid}/task").glob("*/children"):
+        found += [int(child) for child in listing.read_text().split()]
+    return found
+
+
+def process_ended(pid: int | None, timeout: float = 30) -> bool:
+    """Whether process ``pid`` ends (or is left a zombie) within ``timeout`` seconds."""
+    assert pid is not None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.02)
+    return False
 
 
 def new_item(uid: str, *, sender: str = "US", time: str = "2020-10-02T09:00:00Z") -> Entry:

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import os
 import signal
-import time
-from pathlib import Path
 
 import pytest
-from nodeworld import NOW, PartyDb, new_item, signed_item
+from nodeworld import NOW, PartyDb, new_item, process_ended, signed_item
 
 from treatyledger.ledger import Entry, Ref, sign_entry
 from treatyledger.log.note import Signer, sign_note
@@ -17,23 +15,6 @@ from treatyledger.node.checks import CheckContext, CheckWorkers, WorkerLostError
 from treatyledger.node.errors import RefusalError
 from treatyledger.node.node import Node
 from treatyledger.node.parties import OWN_LOG, Party
-
-TIMEOUT = 30
-
-
-def gone(pid: int | None, timeout: float = TIMEOUT) -> bool:
-    """Whether process ``pid`` has ended (or is a zombie) within ``timeout`` seconds."""
-    assert pid is not None
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except FileNotFoundError:
-            return True
-        if state == "Z":
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def answer(node: Node, body: bytes) -> tuple[str, str]:
@@ -108,7 +89,7 @@ def test_a_lost_worker_is_replaced_and_its_batch_answered(us: PartyDb) -> None:
     (first,) = workers.pids()
     assert first is not None
     os.kill(first, signal.SIGKILL)
-    assert gone(first)
+    assert process_ended(first)
     assert node.submit(signed_item(us, 2)).index == 1  # checked here, by the committer
     (second,) = workers.pids()
     assert second not in (None, first)
@@ -124,7 +105,7 @@ def test_closing_the_node_stops_its_workers(us: PartyDb) -> None:
     pids = workers.pids()
     assert len(pids) == 2
     node.close()
-    assert all(gone(pid) for pid in pids)
+    assert all(process_ended(pid) for pid in pids)
 
 
 def test_a_node_with_an_injected_store_opener_has_no_workers(us: PartyDb) -> None:
@@ -152,7 +133,7 @@ def test_a_worker_that_hangs_is_replaced(us: PartyDb) -> None:
         os.kill(stuck, signal.SIGSTOP)
         with pytest.raises(WorkerLostError, match="gave no answer in 2 s"):
             workers.check([signed_item(us, 2)], context)
-        assert gone(stuck)  # killed
+        assert process_ended(stuck)  # killed
         (fresh,) = workers.pids()
         assert fresh != stuck
         answers = workers.check([signed_item(us, 3), b"junk"], context)

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from nodeworld import PartyDb, signed_item
+from nodeworld import PartyDb, child_processes, process_ended, signed_item
 
 from treatyledger.cli.serve import default_check_workers
 from treatyledger.log.checkpoint import open_checkpoint
@@ -65,27 +65,6 @@ def treaty_serve(db: PartyDb, log_file: Path) -> Iterator[tuple[subprocess.Popen
         process.wait(timeout=30)
 
 
-def children(pid: int) -> list[int]:
-    """The processes ``pid`` started (its check workers), from /proc."""
-    found: list[int] = []
-    for listing in Path(f"/proc/{pid}/task").glob("*/children"):
-        found += [int(child) for child in listing.read_text().split()]
-    return found
-
-
-def ended(pid: int, timeout: float = 30) -> bool:
-    """Whether process ``pid`` ends (or is left a zombie) within ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
-                return True
-        except FileNotFoundError:
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_acknowledged_entries_survive_sigkill_during_a_storm(
     party_dbs: Callable[[str], PartyDb], tmp_path: Path
 ) -> None:
@@ -126,12 +105,12 @@ def test_acknowledged_entries_survive_sigkill_during_a_storm(
         deadline = time.monotonic() + 60
         while len(acknowledged) < 300 and time.monotonic() < deadline:
             time.sleep(0.01)
-        workers = children(process.pid)
+        workers = child_processes(process.pid)
         if default_check_workers():  # (none on one CPU)
             assert workers, "treaty serve checks submissions in worker processes"
         os.kill(process.pid, signal.SIGKILL)  # in the middle of the storm
         process.wait(timeout=30)
-        assert all(ended(pid) for pid in workers), "a check worker outlived its node"
+        assert all(process_ended(pid) for pid in workers), "a check worker outlived its node"
         stop.set()
         for thread in threads:
             thread.join(timeout=60)

@@ -20,15 +20,14 @@ import asyncio
 import contextlib
 import gzip
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from typing import Annotated, Any, cast
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, Any
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -60,7 +59,7 @@ from treatyledger.node.schemas import (
     text_body,
 )
 
-__all__ = ["ENTRIES_PATH", "MAX_WITNESS_REQUEST", "FastPath", "RequestRoute", "create_app"]
+__all__ = ["ENTRIES_PATH", "MAX_WITNESS_REQUEST", "FastPath", "create_app"]
 
 MAX_WITNESS_REQUEST = 64 * 1024
 """The largest add-checkpoint body accepted (63 proof lines and a checkpoint with cosignatures)."""
@@ -173,20 +172,6 @@ class FastPath:
         await response(scope, receive, send)
 
 
-class RequestRoute(APIRoute):
-    """A route whose endpoint takes the :class:`Request` and returns the :class:`Response`.
-
-    FastAPI's parameter handling (dependencies, validation, serialisation) is
-    left out; the route is routed, documented and has its errors handled like
-    any other. The submission route, the node's busiest, takes this: that
-    handling costs about half as much CPU as checking the entry (bench/bench_node.py).
-    """
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        """The endpoint itself."""
-        return cast(Callable[[Request], Coroutine[Any, Any, Response]], self.endpoint)
-
-
 _TILE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The file, cached for a year (immutable).",
@@ -283,7 +268,6 @@ def create_app(
             max_length=MAX_ENTRY_SIZE,
             pattern=SIGNED_ENTRY_PATTERN,
         ),
-        route_class_override=RequestRoute,
     )
 
     @app.get(

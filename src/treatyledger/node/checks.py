@@ -200,11 +200,6 @@ class CheckWorkers:
         theirs.close()  # the worker holds the only other end: it sees our process end
         return _Worker(process, ours)
 
-    @property
-    def count(self) -> int:
-        """The number of workers."""
-        return len(self._workers)
-
     def pids(self) -> list[int | None]:
         """The workers' process ids."""
         return [worker.process.pid for worker in self._workers]

@@ -186,13 +186,14 @@ class Node:
         node has them, else (or when a worker is lost) this thread does.
         """
         parties = self.registry.all()
+        own = self.log.verifier.vkey()
         context = CheckContext(
             party=self.party,
             treaty=self.treaty,
-            log_vkey=self.log.verifier.vkey(),
+            log_vkey=own,
             others=tuple((p.name, p.vkey) for p in parties),
             logs=(
-                (self.log.origin, OWN_LOG, self.log.verifier.vkey()),
+                (self.log.origin, OWN_LOG, own),
                 *((p.origin, mirror_log_name(p.name), p.vkey) for p in parties),
             ),
             now=self.config.clock(),

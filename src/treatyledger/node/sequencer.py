@@ -33,7 +33,6 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 from treatyledger.errors import StorageError
 from treatyledger.log.merkle import leaf_hash
@@ -135,7 +134,7 @@ class Sequencer:
                     self._committing = False
                     return
                 batch = self._take()
-            self._guarded(batch, self._settle, batch, None)
+            self._guarded(batch, None)
 
     def _run_overlapped(self) -> None:
         """Check batch after batch; the commit thread commits each while the next is checked."""
@@ -164,9 +163,7 @@ class Sequencer:
                     committing = None
                 if batch:
                     try:
-                        committing = self._commits.submit(
-                            self._guarded, batch, self._settle, batch, refusals
-                        )
+                        committing = self._commits.submit(self._guarded, batch, refusals)
                     except RuntimeError:  # closed: the batch fails, and so will the rest
                         self._fail(batch, StorageError("the node is closing; nothing was stored"))
                         continue
@@ -181,15 +178,10 @@ class Sequencer:
         with self._ready:
             self._ready.notify()
 
-    def _guarded(
-        self,
-        batch: list[_Item],
-        settle: Callable[[list[_Item], _Refusals | None], None],
-        *args: Any,
-    ) -> None:
-        """``settle(*args)``; if that fails, every waiter of ``batch`` learns why."""
+    def _guarded(self, batch: list[_Item], refusals: _Refusals | None) -> None:
+        """:meth:`_settle` ``batch``; if that fails, every waiter of the batch learns why."""
         try:
-            settle(*args)
+            self._settle(batch, refusals)
         except BaseException as exc:
             self._fail(batch, exc)
             if not isinstance(exc, Exception):  # the thread is going away: release the rest
